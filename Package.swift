@@ -1,0 +1,104 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point one way: SyncCore <- Replica <- annot, SyncCore <- SyncServer <- syncd.
+// `migrations/` at the top level is the one source of truth for every schema; the
+// EmbedMigrations build-tool plugin turns it into Swift source so installed binaries
+// carry their schema with them.
+let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "annot",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "annot", targets: ["annot"]),
+        .executable(name: "syncd", targets: ["syncd"]),
+        .library(name: "SyncCore", targets: ["SyncCore"]),
+        .library(name: "Replica", targets: ["Replica"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: - Model
+        .target(name: "SyncCore", swiftSettings: strictSwift),
+
+        // MARK: - Schema embedding
+        .executableTarget(name: "embed-migrations", swiftSettings: strictSwift),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["embed-migrations"]
+        ),
+
+        // MARK: - Replica and CLI
+        .target(
+            name: "Replica",
+            dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift,
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "annot",
+            dependencies: [
+                "Replica", "SyncCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: - Server
+        .target(
+            name: "SyncServer",
+            dependencies: [
+                "SyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift,
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "syncd",
+            dependencies: [
+                "SyncServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: - Benchmarks
+        .executableTarget(
+            name: "AnnotBench",
+            dependencies: ["Replica", "SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSwift
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"], swiftSettings: strictSwift),
+        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "AnnotEndToEndTests",
+            dependencies: ["SyncCore"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "SyncServerTests",
+            dependencies: [
+                "SyncServer", "SyncCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSwift
+        ),
+    ]
+)

@@ -1,0 +1,67 @@
+import Foundation
+import SyncCore
+
+/// A text file to import as an article: its id is the file's stem.
+public struct ArticleFile: Sendable, Hashable {
+    /// The file extensions picked up when a folder is imported.
+    public static let textExtensions: Set<String> = ["txt", "text", "md"]
+
+    public let path: String
+    public let id: ArticleID
+    public let text: String
+
+    /// Reads one file.
+    /// - Throws: ``ReplicaError/unreadable(path:reason:)`` or an invalid-id error naming the file.
+    public init(path: String) throws(ReplicaError) {
+        let url = URL(fileURLWithPath: path)
+        let stem = url.deletingPathExtension().lastPathComponent
+        do {
+            self.id = try ArticleID(stem)
+        } catch {
+            throw .unreadable(path: path, reason: "its name does not make an article id (\(error))")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw .unreadable(path: path, reason: "it is not UTF-8 text")
+        }
+        guard !text.contains("\0") else { throw .unreadable(path: path, reason: "it is binary, not text") }
+        guard data.count <= WireFormat.maxArticleBytes else {
+            throw .unreadable(path: path, reason: "it is larger than \(WireFormat.maxArticleBytes / 1024 / 1024) MiB")
+        }
+        guard !text.allSatisfy(\.isWhitespace) else { throw .unreadable(path: path, reason: "it is empty") }
+        self.path = path
+        self.text = text
+    }
+
+    /// The files named by `paths`: files as they are, folders by their text files (not
+    /// recursively, hidden files skipped), in name order.
+    public static func collect(_ paths: [String]) throws(ReplicaError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw .unreadable(path: path, reason: "no such file or folder")
+            }
+            if isDirectory.boolValue {
+                let names: [String]
+                do {
+                    names = try FileManager.default.contentsOfDirectory(atPath: path)
+                } catch {
+                    throw .unreadable(path: path, reason: "cannot list the folder")
+                }
+                let texts = names.filter {
+                    !$0.hasPrefix(".") && textExtensions.contains(($0 as NSString).pathExtension.lowercased())
+                }
+                files += texts.sorted().map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+}

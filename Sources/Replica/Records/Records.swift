@@ -1,0 +1,143 @@
+import SyncCore
+
+// The values that replica queries return. All are Codable: `--json` prints them as they are.
+
+/// One line of `annot list`.
+public struct ArticleSummary: Sendable, Hashable, Codable {
+    public let id: String
+    public let title: String
+    public let tags: [String]
+    public let notes: Int
+    public let highlights: Int
+    public let characters: Int
+}
+
+/// Everything `annot show` displays about one article.
+public struct ArticleDetail: Sendable, Hashable, Codable {
+    public let id: String
+    public let title: String
+    public let text: String
+    public let importedBy: String
+    public let imported: String
+    public let tags: [String]
+    public let notes: [NoteRecord]
+    public let highlights: [HighlightRecord]
+}
+
+/// A live note as `annot notes` lists it.
+public struct NoteRecord: Sendable, Hashable, Codable {
+    public let id: String
+    public let article: String
+    public let highlight: String?
+    public let author: String
+    public let created: String
+    public let body: String
+    public let updated: String
+    public let updatedBy: String
+    public let conflicted: Bool
+}
+
+/// A live highlight.
+public struct HighlightRecord: Sendable, Hashable, Codable {
+    public let id: String
+    public let article: String
+    public let author: String
+    public let created: String
+    public let exact: String
+    public let prefix: String
+    public let suffix: String
+    public let start: Int
+    public let end: Int
+}
+
+/// One entry of `annot tags`: a tag and how many articles carry it.
+public struct TagCount: Sendable, Hashable, Codable {
+    public let tag: String
+    public let articles: Int
+}
+
+/// One result of `annot search`.
+public struct SearchHit: Sendable, Hashable, Codable {
+    /// `article` or `note`.
+    public let kind: String
+    public let article: String
+    public let title: String
+    /// The note's id, for note hits.
+    public let note: String?
+    /// The matching passage, with matches between `[` and `]`.
+    public let snippet: String
+}
+
+/// One entry of `annot log`: who did what, when.
+public struct LogEntry: Sendable, Hashable, Codable {
+    public let seq: Int
+    public let hlc: String
+    /// Wall time of the operation, ISO 8601 in UTC.
+    public let time: String
+    public let author: String
+    public let kind: String
+    public let article: String?
+    public let summary: String
+    public let origin: String
+}
+
+/// What `annot conflicts` reports.
+public struct ConflictReport: Sendable, Hashable, Codable {
+    /// A note whose concurrent writes have not been reconciled yet.
+    public struct NoteConflict: Sendable, Hashable, Codable {
+        public let note: String
+        public let article: String
+        /// The displayed version: the newest edit.
+        public let current: Version
+        /// The other concurrent versions, newest first; `body` is null for a deletion.
+        public let others: [Version]
+    }
+
+    /// One version of a note.
+    public struct Version: Sendable, Hashable, Codable {
+        public let hlc: String
+        public let author: String
+        public let body: String?
+    }
+
+    /// An import of an existing article id with a different text, kept aside.
+    public struct ImportConflict: Sendable, Hashable, Codable {
+        public let article: String
+        public let hlc: String
+        public let author: String
+        public let title: String
+    }
+
+    public let notes: [NoteConflict]
+    public let imports: [ImportConflict]
+
+    public var isEmpty: Bool { notes.isEmpty && imports.isEmpty }
+}
+
+/// What `annot import` did.
+public struct ImportReport: Sendable, Hashable, Codable {
+    public let imported: [String]
+    public let unchanged: [String]
+}
+
+/// What `annot apply` (or a pull) did.
+public struct ApplyReport: Sendable, Hashable, Codable {
+    public var changesets: Int = 0
+    public var operations: Int = 0
+    /// Operations this replica did not hold yet.
+    public var applied: Int = 0
+    /// Operations it already held (harmless duplicates).
+    public var duplicates: Int = 0
+
+    public init() {}
+}
+
+/// A page of this replica's operations, as `annot changes` writes them.
+public struct ChangesPage: Sendable {
+    /// The wire-format document.
+    public let document: [UInt8]
+    /// How many operations it holds.
+    public let operations: Int
+    /// Pass this to `--since` next time to get only what is newer.
+    public let cursor: Int
+}

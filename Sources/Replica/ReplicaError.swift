@@ -1,0 +1,148 @@
+import GRDB
+import SyncCore
+
+/// Every error the replica reports, each with a one-line ``description`` a person can act on
+/// and a stable ``code`` for `--json` output.
+public enum ReplicaError: Error, Sendable, CustomStringConvertible {
+    /// No replica file at the path.
+    case notFound(path: String)
+    /// `annot init` on a path that already holds a replica.
+    case alreadyExists(path: String)
+    /// The file exists but is not a replica (or is damaged).
+    case notAReplica(path: String, reason: String)
+    /// The replica was written by a newer build.
+    case newerSchema(path: String)
+    /// No article id starts with the prefix.
+    case unknownArticle(String)
+    /// Several article ids start with the prefix.
+    case ambiguousArticle(String, candidates: [String])
+    /// No note id starts with the prefix.
+    case unknownNote(String)
+    /// Several note ids start with the prefix.
+    case ambiguousNote(String, candidates: [String])
+    /// No highlight id starts with the prefix.
+    case unknownHighlight(String)
+    /// Several highlight ids start with the prefix.
+    case ambiguousHighlight(String, candidates: [String])
+    /// The note has been deleted.
+    case noteDeleted(String)
+    /// `annot untag` of a tag the article does not have.
+    case tagNotOnArticle(article: String, tag: String)
+    /// An import would replace the text of an article that exists with another text.
+    case conflictingImport(article: String, file: String)
+    /// The same article id appears twice in one import with different texts.
+    case duplicateInImport(article: String, files: [String])
+    /// A file or folder could not be read.
+    case unreadable(path: String, reason: String)
+    /// A highlight's quote is not in the article's text.
+    case quoteNotFound(article: String, quote: String)
+    /// A highlight's quote appears more than once and no occurrence was chosen.
+    case ambiguousQuote(article: String, occurrences: Int)
+    /// The chosen occurrence of a quote does not exist.
+    case noSuchOccurrence(article: String, occurrence: Int, occurrences: Int)
+    /// Data rejected by the model: a bad tag, malformed changes, a clock too far ahead, ...
+    case invalid(SyncCoreError)
+    /// An SQLite failure (disk full, I/O error, database locked for too long, ...).
+    case storage(String)
+
+    /// A stable, machine-readable identifier of the error kind.
+    public var code: String {
+        switch self {
+        case .notFound: "replica_not_found"
+        case .alreadyExists: "replica_exists"
+        case .notAReplica: "not_a_replica"
+        case .newerSchema: "newer_schema"
+        case .unknownArticle: "unknown_article"
+        case .ambiguousArticle: "ambiguous_article"
+        case .unknownNote: "unknown_note"
+        case .ambiguousNote: "ambiguous_note"
+        case .unknownHighlight: "unknown_highlight"
+        case .ambiguousHighlight: "ambiguous_highlight"
+        case .noteDeleted: "note_deleted"
+        case .tagNotOnArticle: "tag_not_on_article"
+        case .conflictingImport: "conflicting_import"
+        case .duplicateInImport: "duplicate_in_import"
+        case .unreadable: "unreadable"
+        case .quoteNotFound: "quote_not_found"
+        case .ambiguousQuote: "ambiguous_quote"
+        case .noSuchOccurrence: "no_such_occurrence"
+        case .invalid(let error): error.code
+        case .storage: "storage"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notFound(let path):
+            "no replica at \(path): create one with 'annot init --user NAME'"
+        case .alreadyExists(let path):
+            "a replica already exists at \(path)"
+        case .notAReplica(let path, let reason):
+            "\(path) is not an annot replica (\(reason))"
+        case .newerSchema(let path):
+            "the replica at \(path) was written by a newer annot: upgrade annot"
+        case .unknownArticle(let prefix):
+            "no article matches '\(prefix)': 'annot list' shows the articles"
+        case .ambiguousArticle(let prefix, let candidates):
+            "article '\(prefix)' is ambiguous: it could be \(Self.list(candidates))"
+        case .unknownNote(let prefix):
+            "no note matches '\(prefix)': 'annot notes' shows the notes"
+        case .ambiguousNote(let prefix, let candidates):
+            "note '\(prefix)' is ambiguous: it could be \(Self.list(candidates))"
+        case .unknownHighlight(let prefix):
+            "no highlight matches '\(prefix)'"
+        case .ambiguousHighlight(let prefix, let candidates):
+            "highlight '\(prefix)' is ambiguous: it could be \(Self.list(candidates))"
+        case .noteDeleted(let id):
+            "note \(id) has been deleted"
+        case .tagNotOnArticle(let article, let tag):
+            "article \(article) has no tag '\(tag)'"
+        case .conflictingImport(let article, let file):
+            "article \(article) already exists with a different text; \(file) was not imported "
+                + "(articles are immutable: import it under another file name)"
+        case .duplicateInImport(let article, let files):
+            "article \(article) appears in several files with different texts: \(files.joined(separator: ", "))"
+        case .unreadable(let path, let reason):
+            "cannot read \(path): \(reason)"
+        case .quoteNotFound(let article, let quote):
+            "the quote '\(quote.prefix(60))' is not in article \(article) (quotes must match the text exactly)"
+        case .ambiguousQuote(let article, let occurrences):
+            "the quote appears \(occurrences) times in article \(article): choose one with --occurrence 1...\(occurrences)"
+        case .noSuchOccurrence(let article, let occurrence, let occurrences):
+            "occurrence \(occurrence) does not exist: the quote appears \(occurrences) time(s) in article \(article)"
+        case .invalid(let error):
+            error.description
+        case .storage(let message):
+            "storage error: \(message)"
+        }
+    }
+
+    private static func list(_ candidates: [String]) -> String {
+        let shown = candidates.prefix(8).joined(separator: ", ")
+        return candidates.count > 8 ? shown + ", …" : shown
+    }
+
+    /// Runs `body`, turning model and SQLite errors into ``ReplicaError``.
+    static func guarded<T>(_ body: () throws -> T) throws(ReplicaError) -> T {
+        do {
+            return try body()
+        } catch let error as ReplicaError {
+            throw error
+        } catch let error as SyncCoreError {
+            throw .invalid(error)
+        } catch let error as DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                throw .storage("the replica stayed locked by another process for too long; try again")
+            case .SQLITE_FULL:
+                throw .storage("the disk is full")
+            case .SQLITE_READONLY:
+                throw .storage("the replica is read-only")
+            default:
+                throw .storage(error.message ?? "\(error.resultCode)")
+            }
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import GRDB
+import SyncCore
+
+extension LocalReplica {
+    /// How many operations one import changeset holds at most; a large import is several
+    /// changesets, still committed in one transaction.
+    static let importChunk = 1000
+
+    /// Imports articles from files, all or nothing.
+    ///
+    /// An article already held with the same text is left as it is; with a different text
+    /// the whole import is refused, naming the file (articles are immutable).
+    /// - Parameter progress: called with (files read, total) while reading.
+    public func importArticles(
+        from files: [ArticleFile], progress: (Int, Int) -> Void = { _, _ in }
+    ) throws(ReplicaError) -> ImportReport {
+        // Reject one id with two texts in the same batch before touching the database.
+        var seen: [ArticleID: ArticleFile] = [:]
+        var unique: [ArticleFile] = []
+        for file in files {
+            if let earlier = seen[file.id] {
+                if earlier.text != file.text {
+                    throw .duplicateInImport(article: file.id.rawValue, files: [earlier.path, file.path])
+                }
+                continue
+            }
+            seen[file.id] = file
+            unique.append(file)
+        }
+        return try ReplicaError.guarded {
+            try database.write { db in
+                var identity = try Self.identity(db, path: path)
+                var imported: [String] = []
+                var unchanged: [String] = []
+                let applier = OperationApplier(db: db, now: wallClock.milliseconds())
+                var builder = ChangesetBuilder(clock: identity.clock, author: identity.user, now: wallClock.milliseconds())
+                func flush() throws {
+                    guard let changeset = try builder.build() else { return }
+                    for operation in changeset.operations {
+                        try applier.apply(operation, changeset: changeset.id, origin: .local)
+                    }
+                    identity = ReplicaIdentity(replica: identity.replica, user: identity.user, clock: builder.clock)
+                    builder = ChangesetBuilder(clock: builder.clock, author: identity.user, now: wallClock.milliseconds())
+                }
+                for (index, file) in unique.enumerated() {
+                    let existing = try String.fetchOne(
+                        db, sql: "SELECT text FROM articles WHERE id = ?", arguments: [file.id.rawValue])
+                    if let existing {
+                        guard existing == file.text else {
+                            throw ReplicaError.conflictingImport(article: file.id.rawValue, file: file.path)
+                        }
+                        unchanged.append(file.id.rawValue)
+                    } else {
+                        let title = TitleExtractor.title(of: file.text)
+                        try builder.add { _ in .importArticle(article: file.id, title: title, text: file.text) }
+                        imported.append(file.id.rawValue)
+                        if builder.operations.count >= Self.importChunk { try flush() }
+                    }
+                    progress(index + 1, unique.count)
+                }
+                try flush()
+                try Self.store(clock: identity.clock, db)
+                return ImportReport(imported: imported, unchanged: unchanged)
+            }
+        }
+    }
+}

@@ -1,0 +1,256 @@
+import Foundation
+import GRDB
+import SyncCore
+
+extension LocalReplica {
+    /// The articles, by id, optionally only those carrying `tag` or one of its sub-tags
+    /// (`--tag talks` also lists articles tagged `talks/doha`).
+    public func articles(tagged tag: String? = nil) throws(ReplicaError) -> [ArticleSummary] {
+        let name = try tag.map { (text: String) throws(ReplicaError) in try Self.tagNames([text])[0] }
+        return try ReplicaError.guarded {
+            try database.read { db in
+                var sql = """
+                    SELECT a.id, a.title, length(a.text) AS characters,
+                        (SELECT group_concat(tag, char(10)) FROM
+                            (SELECT DISTINCT tag FROM tag_additions t WHERE t.article = a.id AND t.live = 1 ORDER BY tag))
+                            AS tags,
+                        (SELECT count(*) FROM notes n WHERE n.article = a.id AND n.deleted = 0) AS notes,
+                        (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0) AS highlights
+                    FROM articles a
+                    """
+                var arguments: StatementArguments = []
+                if let name {
+                    sql += """
+                         WHERE a.id IN (SELECT article FROM tag_additions
+                                       WHERE live = 1 AND (tag = ? OR (tag > ? AND tag < ?)))
+                        """
+                    arguments = [name.rawValue, name.rawValue + "/", name.rawValue + "0"]
+                }
+                sql += " ORDER BY a.id"
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    ArticleSummary(
+                        id: row["id"], title: row["title"],
+                        tags: (row["tags"] as String?)?.split(separator: "\n").map(String.init) ?? [],
+                        notes: row["notes"], highlights: row["highlights"], characters: row["characters"])
+                }
+            }
+        }
+    }
+
+    /// Everything about one article.
+    public func article(_ prefix: String) throws(ReplicaError) -> ArticleDetail {
+        try ReplicaError.guarded {
+            try database.read { db in
+                let id = try Self.article(prefix, db)
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM articles WHERE id = ?", arguments: [id])!
+                return ArticleDetail(
+                    id: id, title: row["title"], text: row["text"], importedBy: row["author"], imported: row["hlc"],
+                    tags: try Self.tags(of: id, db), notes: try Self.notes(article: id, db),
+                    highlights: try Self.highlights(article: id, db))
+            }
+        }
+    }
+
+    static func tags(of article: String, _ db: Database) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT DISTINCT tag FROM tag_additions WHERE article = ? AND live = 1 ORDER BY tag",
+            arguments: [article])
+    }
+
+    /// The tag vocabulary: every live tag with the number of articles carrying it.
+    public func tags() throws(ReplicaError) -> [TagCount] {
+        try ReplicaError.guarded {
+            try database.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT tag, count(DISTINCT article) AS n FROM tag_additions WHERE live = 1 GROUP BY tag ORDER BY tag"
+                ).map { TagCount(tag: $0["tag"], articles: $0["n"]) }
+            }
+        }
+    }
+
+    /// Live notes, of one article or of all, oldest first.
+    public func notes(article prefix: String? = nil) throws(ReplicaError) -> [NoteRecord] {
+        try ReplicaError.guarded {
+            try database.read { db in
+                let article = try prefix.map { try Self.article($0, db) }
+                return try Self.notes(article: article, db)
+            }
+        }
+    }
+
+    static func notes(article: String?, _ db: Database) throws -> [NoteRecord] {
+        var sql = "SELECT * FROM notes WHERE deleted = 0"
+        var arguments: StatementArguments = []
+        if let article {
+            sql += " AND article = ?"
+            arguments = [article]
+        }
+        sql += " ORDER BY created"
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            NoteRecord(
+                id: row["id"], article: row["article"], highlight: row["highlight"], author: row["author"],
+                created: row["created"], body: row["body"], updated: row["updated"], updatedBy: row["updated_by"],
+                conflicted: row["conflicted"])
+        }
+    }
+
+    static func highlights(article: String, _ db: Database) throws -> [HighlightRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM highlights WHERE article = ? AND deleted = 0 ORDER BY start, id", arguments: [article]
+        ).map { row in
+            HighlightRecord(
+                id: row["id"], article: row["article"], author: row["author"], created: row["created"],
+                exact: row["exact"], prefix: row["prefix"], suffix: row["suffix"], start: row["start"], end: row["end"])
+        }
+    }
+
+    /// Full-text search over article titles, article text and note bodies.
+    ///
+    /// Each word of `query` must appear (in any form that differs only by case or accents);
+    /// with `raw`, `query` is passed to SQLite FTS5 as it is (`taliban NEAR(doha)`, `"peace talks"`).
+    public func search(_ query: String, raw: Bool = false, limit: Int = 50) throws(ReplicaError) -> [SearchHit] {
+        let match = raw ? query : Self.ftsQuery(query)
+        guard !match.isEmpty else { return [] }
+        do {
+            return try ReplicaError.guarded {
+                try database.read { db in
+                    let articles = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT a.id, a.title, snippet(article_search, 1, '[', ']', '…', 12) AS snippet
+                            FROM article_search JOIN articles a ON a.rowid = article_search.rowid
+                            WHERE article_search MATCH ? ORDER BY rank LIMIT ?
+                            """,
+                        arguments: [match, limit]
+                    ).map { SearchHit(kind: "article", article: $0["id"], title: $0["title"], note: nil, snippet: $0["snippet"]) }
+                    let notes = try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT n.id, n.article, coalesce(a.title, n.article) AS title,
+                                snippet(note_search, 0, '[', ']', '…', 12) AS snippet
+                            FROM note_search JOIN notes n ON n.rowid = note_search.rowid
+                            LEFT JOIN articles a ON a.id = n.article
+                            WHERE note_search MATCH ? ORDER BY rank LIMIT ?
+                            """,
+                        arguments: [match, limit]
+                    ).map { SearchHit(kind: "note", article: $0["article"], title: $0["title"], note: $0["id"], snippet: $0["snippet"]) }
+                    return articles + notes
+                }
+            }
+        } catch let error where raw {
+            if case .storage(let message) = error {
+                throw .invalid(.invalidValue(field: "search query", reason: message))
+            }
+            throw error
+        }
+    }
+
+    /// Turns free text into an FTS5 query in which every word must match, so that no input
+    /// can be an FTS5 syntax error.
+    static func ftsQuery(_ text: String) -> String {
+        text.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+            .map { "\"" + $0 + "\"" }
+            .joined(separator: " ")
+    }
+
+    /// Who changed what, when: the operation log, newest first, of one article (including
+    /// its notes and highlights) or of the whole replica.
+    public func log(article prefix: String? = nil, limit: Int = 100) throws(ReplicaError) -> [LogEntry] {
+        try ReplicaError.guarded {
+            try database.read { db in
+                var sql = "SELECT seq, hlc, author, kind, article, payload, origin FROM operations"
+                var arguments: StatementArguments = []
+                if let prefix {
+                    let article = try Self.article(prefix, db)
+                    sql += """
+                         WHERE article = ?1
+                            OR subject IN (SELECT id FROM notes WHERE article = ?1)
+                            OR subject IN (SELECT id FROM highlights WHERE article = ?1)
+                        """
+                    arguments = [article]
+                }
+                sql += " ORDER BY hlc DESC LIMIT \(max(1, limit))"
+                return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    let operation = try WireFormat.decodeOperation(row["payload"] as String)
+                    return LogEntry(
+                        seq: row["seq"], hlc: row["hlc"], time: Self.isoTime(operation.timestamp.milliseconds),
+                        author: row["author"], kind: row["kind"], article: row["article"],
+                        summary: OperationSummary.describe(operation), origin: row["origin"])
+                }
+            }
+        }
+    }
+
+    static func isoTime(_ milliseconds: UInt64) -> String {
+        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+        return date.formatted(.iso8601)
+    }
+
+    /// Unreconciled concurrent note writes, and imports that conflicted with an article's text.
+    public func conflicts() throws(ReplicaError) -> ConflictReport {
+        try ReplicaError.guarded {
+            try database.read { db in
+                let notes = try Row.fetchAll(db, sql: "SELECT id, article FROM notes WHERE conflicted = 1 ORDER BY created")
+                    .map { row -> ConflictReport.NoteConflict in
+                        let resolution = NoteResolution(heads: try NoteStore.heads(of: row["id"], db))
+                        func version(_ v: NoteVersion) -> ConflictReport.Version {
+                            .init(hlc: v.timestamp.description, author: v.author.rawValue, body: v.body)
+                        }
+                        return .init(
+                            note: row["id"], article: row["article"], current: version(resolution.winner!),
+                            others: resolution.losers.map(version))
+                    }
+                let imports = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT i.article, i.hlc, i.author, i.title FROM article_imports i
+                        JOIN articles a ON a.id = i.article WHERE i.hlc <> a.hlc ORDER BY i.article, i.hlc
+                        """
+                ).map { ConflictReport.ImportConflict(article: $0["article"], hlc: $0["hlc"], author: $0["author"], title: $0["title"]) }
+                return ConflictReport(notes: notes, imports: imports)
+            }
+        }
+    }
+
+    /// The whole merged state, in canonical form: what `annot export` prints.
+    public func snapshot() throws(ReplicaError) -> CorpusSnapshot {
+        try ReplicaError.guarded {
+            try database.read { db in
+                let imports = try Row.fetchAll(db, sql: "SELECT * FROM article_imports ORDER BY article, hlc")
+                var conflicting: [String: [CorpusSnapshot.ConflictingImport]] = [:]
+                let winners = Set(try String.fetchAll(db, sql: "SELECT hlc FROM articles"))
+                for row in imports where !winners.contains(row["hlc"]) {
+                    conflicting[row["article"], default: []].append(
+                        .init(
+                            hlc: try Timestamp(parsing: row["hlc"]), author: try UserName(row["author"]),
+                            title: row["title"], text: row["text"]))
+                }
+                let articles = try Row.fetchAll(db, sql: "SELECT * FROM articles").map { row in
+                    CorpusSnapshot.Article(
+                        id: try ArticleID(row["id"]), title: row["title"], text: row["text"],
+                        importedBy: try UserName(row["author"]), imported: try Timestamp(parsing: row["hlc"]),
+                        conflictingImports: conflicting[row["id"]] ?? [])
+                }
+                let tags = try Row.fetchAll(db, sql: "SELECT DISTINCT article, tag FROM tag_additions WHERE live = 1")
+                    .map { CorpusSnapshot.Tagging(article: try ArticleID($0["article"]), tag: TagName(normalized: $0["tag"])) }
+                let notes = try Row.fetchAll(db, sql: "SELECT * FROM notes WHERE deleted = 0").map { row in
+                    CorpusSnapshot.Note(
+                        id: try EntityID(row["id"]), article: try ArticleID(row["article"]),
+                        highlight: try (row["highlight"] as String?).map { try EntityID($0) },
+                        author: try UserName(row["author"]), created: try Timestamp(parsing: row["created"]),
+                        resolution: NoteResolution(heads: try NoteStore.heads(of: row["id"], db)))
+                }
+                let highlights = try Row.fetchAll(db, sql: "SELECT * FROM highlights WHERE deleted = 0").map { row in
+                    CorpusSnapshot.Highlight(
+                        id: try EntityID(row["id"]), article: try ArticleID(row["article"]),
+                        author: try UserName(row["author"]), created: try Timestamp(parsing: row["created"]),
+                        selector: TextSelector(
+                            exact: row["exact"], prefix: row["prefix"], suffix: row["suffix"], start: row["start"],
+                            end: row["end"]))
+                }
+                return CorpusSnapshot(articles: articles, tags: tags, notes: notes, highlights: highlights)
+            }
+        }
+    }
+}

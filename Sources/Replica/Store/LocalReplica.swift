@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// An analyst's local replica: one SQLite file holding the articles, everyone's
+/// annotations as CRDT operations, and the state merged from them.
+///
+/// Every read and write is local. Writes are serialized across processes by SQLite (WAL
+/// mode, IMMEDIATE transactions, a busy timeout), so two `annot` commands running at once
+/// on one replica both succeed. Every user action is one transaction: it stamps its
+/// operations, applies them, and stores the clock, or does nothing at all.
+public final class LocalReplica: Sendable {
+    /// The path of the SQLite file.
+    public let path: String
+    let database: DatabaseQueue
+    let wallClock: any WallClock
+
+    /// How long a write waits for another process's write to finish.
+    static let busyTimeout: TimeInterval = 30
+
+    private init(path: String, database: DatabaseQueue, wallClock: any WallClock) {
+        self.path = path
+        self.database = database
+        self.wallClock = wallClock
+    }
+
+    // MARK: - Opening
+
+    /// Creates a new replica file for `user`, with a fresh random replica id.
+    /// - Throws: ``ReplicaError/alreadyExists(path:)`` when the file is already a replica.
+    public static func create(
+        at path: String, user: UserName, replicaID: ReplicaID? = nil, wallClock: any WallClock = SystemWallClock()
+    ) throws(ReplicaError) -> LocalReplica {
+        if FileManager.default.fileExists(atPath: path) {
+            let existing = try open(at: path, wallClock: wallClock)
+            if (try? existing.identity()) != nil { throw .alreadyExists(path: path) }
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .unreadable(path: directory, reason: "cannot create the folder")
+            }
+        }
+        let replica = try connect(path: path, wallClock: wallClock)
+        let id = replicaID ?? ReplicaID(bits: UInt64.random(in: 1...UInt64.max))
+        try ReplicaError.guarded {
+            try replica.database.write { db in
+                guard try Int.fetchOne(db, sql: "SELECT count(*) FROM replica") == 0 else {
+                    throw ReplicaError.alreadyExists(path: path)
+                }
+                try db.execute(
+                    sql: "INSERT INTO replica (singleton, replica_id, user_name, created_at) VALUES (1, ?, ?, ?)",
+                    arguments: [id.rawValue, user.rawValue, wallClock.milliseconds()])
+            }
+        }
+        return replica
+    }
+
+    /// Opens an existing replica, upgrading its schema if this build has newer migrations.
+    /// - Throws: ``ReplicaError/notFound(path:)`` when there is no file at `path`.
+    public static func open(at path: String, wallClock: any WallClock = SystemWallClock()) throws(ReplicaError)
+        -> LocalReplica
+    {
+        guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path: path) }
+        return try connect(path: path, wallClock: wallClock)
+    }
+
+    private static func connect(path: String, wallClock: any WallClock) throws(ReplicaError) -> LocalReplica {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.prepareDatabase { db in
+            // NORMAL is durable across application crashes in WAL mode; FULL adds
+            // durability across power loss at the cost of an fsync per commit.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let database: DatabaseQueue
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw .notAReplica(path: path, reason: "not an SQLite database")
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+        try migrate(database, path: path)
+        return LocalReplica(path: path, database: database, wallClock: wallClock)
+    }
+
+    private static func migrate(_ database: DatabaseQueue, path: String) throws(ReplicaError) {
+        let migrator = ReplicaMigrator.migrator()
+        try ReplicaError.guarded {
+            do {
+                // Cheap check first: most opens find the schema up to date.
+                let upToDate = try database.read { db in try migrator.hasCompletedMigrations(db) }
+                if upToDate { return }
+                if try database.read({ db in try migrator.hasBeenSuperseded(db) }) {
+                    throw ReplicaError.newerSchema(path: path)
+                }
+                let tables = try database.read { db in
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+                if !tables.isEmpty && !tables.contains("grdb_migrations") {
+                    throw ReplicaError.notAReplica(path: path, reason: "it holds other tables")
+                }
+                try migrator.migrate(database)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+                throw ReplicaError.notAReplica(path: path, reason: "not an SQLite database")
+            }
+        }
+    }
+
+    // MARK: - Identity
+
+    /// Who this replica is: its id, its user and its clock.
+    public func identity() throws(ReplicaError) -> ReplicaIdentity {
+        try ReplicaError.guarded { try database.read { db in try Self.identity(db, path: path) } }
+    }
+
+    static func identity(_ db: Database, path: String) throws -> ReplicaIdentity {
+        guard let row = try Row.fetchOne(db, sql: "SELECT replica_id, user_name, clock, max_drift FROM replica") else {
+            throw ReplicaError.notFound(path: path)
+        }
+        let replica = try ReplicaID(row["replica_id"] as String)
+        let clockText: String? = row["clock"]
+        let latest = try clockText.map { (text: String) throws(SyncCoreError) in try Timestamp(parsing: text) }
+        return ReplicaIdentity(
+            replica: replica, user: try UserName(row["user_name"]),
+            clock: HybridLogicalClock(replica: replica, latest: latest, maxDrift: UInt64(row["max_drift"] as Int64)))
+    }
+
+    // MARK: - Writing
+
+    /// Runs one local user action: `body` adds operations to a changeset with the replica's
+    /// clock; they are applied and the clock stored, all in one IMMEDIATE transaction.
+    /// - Returns: the changeset made (`nil` when `body` added nothing) and `body`'s result.
+    func perform<T>(
+        _ body: (Database, inout ChangesetBuilder) throws -> T
+    ) throws(ReplicaError) -> (Changeset?, T) {
+        try ReplicaError.guarded {
+            try database.write { db in
+                let identity = try Self.identity(db, path: path)
+                var builder = ChangesetBuilder(clock: identity.clock, author: identity.user, now: wallClock.milliseconds())
+                let result = try body(db, &builder)
+                guard let changeset = try builder.build() else { return (nil, result) }
+                let applier = OperationApplier(db: db, now: wallClock.milliseconds())
+                for operation in changeset.operations {
+                    try applier.apply(operation, changeset: changeset.id, origin: .local)
+                }
+                try Self.store(clock: builder.clock, db)
+                return (changeset, result)
+            }
+        }
+    }
+
+    static func store(clock: HybridLogicalClock, _ db: Database) throws {
+        try db.execute(sql: "UPDATE replica SET clock = ?", arguments: [clock.latest?.description])
+    }
+}
+
+/// Who a replica is.
+public struct ReplicaIdentity: Sendable, Hashable {
+    /// The replica's id, the tie-break in its timestamps.
+    public let replica: ReplicaID
+    /// The analyst who owns the replica and authors its operations.
+    public let user: UserName
+    /// The replica's hybrid logical clock, as last stored.
+    public let clock: HybridLogicalClock
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// The whole merged state of a corpus, as `annot export` prints it and the server serves it.
+///
+/// It holds nothing local to one replica (no sequence numbers, sync cursors or clock), and
+/// every list has a defined order, so two replicas holding the same operations produce
+/// byte-identical ``canonicalJSON()``: the convergence tests compare exactly that.
+public struct CorpusSnapshot: Sendable, Hashable, Codable {
+    /// An article and the import that defined it.
+    public struct Article: Sendable, Hashable, Codable {
+        public var id: ArticleID
+        public var title: String
+        public var text: String
+        public var importedBy: UserName
+        public var imported: Timestamp
+        /// Imports of the same id with a different text, kept and reported rather than applied.
+        public var conflictingImports: [ConflictingImport]
+
+        public init(
+            id: ArticleID, title: String, text: String, importedBy: UserName, imported: Timestamp,
+            conflictingImports: [ConflictingImport]
+        ) {
+            self.id = id
+            self.title = title
+            self.text = text
+            self.importedBy = importedBy
+            self.imported = imported
+            self.conflictingImports = conflictingImports
+        }
+    }
+
+    /// An import that lost to an earlier import of the same article id with another text.
+    public struct ConflictingImport: Sendable, Hashable, Codable {
+        public var hlc: Timestamp
+        public var author: UserName
+        public var title: String
+        public var text: String
+
+        public init(hlc: Timestamp, author: UserName, title: String, text: String) {
+            self.hlc = hlc
+            self.author = author
+            self.title = title
+            self.text = text
+        }
+    }
+
+    /// One tag on one article.
+    public struct Tagging: Sendable, Hashable, Codable, Comparable {
+        public var article: ArticleID
+        public var tag: TagName
+
+        public init(article: ArticleID, tag: TagName) {
+            self.article = article
+            self.tag = tag
+        }
+
+        public static func < (lhs: Tagging, rhs: Tagging) -> Bool {
+            (lhs.article, lhs.tag) < (rhs.article, rhs.tag)
+        }
+    }
+
+    /// A version of a note that is not the displayed one: a concurrent edit or deletion.
+    public struct NoteConflict: Sendable, Hashable, Codable {
+        public var hlc: Timestamp
+        public var author: UserName
+        /// The text of the losing edit, or `nil` for a concurrent deletion.
+        public var body: String?
+
+        public init(_ version: NoteVersion) {
+            self.hlc = version.timestamp
+            self.author = version.author
+            self.body = version.body
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            // Always write `body`, as null for a deletion: one shape for every entry.
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(hlc, forKey: .hlc)
+            try container.encode(author, forKey: .author)
+            try container.encode(body, forKey: .body)
+        }
+    }
+
+    /// A live note with its displayed text and any unresolved conflicts.
+    public struct Note: Sendable, Hashable, Codable {
+        public var id: EntityID
+        public var article: ArticleID
+        public var highlight: EntityID?
+        public var author: UserName
+        public var created: Timestamp
+        public var body: String
+        public var updated: Timestamp
+        public var updatedBy: UserName
+        public var conflicts: [NoteConflict]
+
+        public init(
+            id: EntityID, article: ArticleID, highlight: EntityID?, author: UserName, created: Timestamp,
+            resolution: NoteResolution
+        ) {
+            precondition(resolution.winner != nil, "a snapshot holds live notes only")
+            self.id = id
+            self.article = article
+            self.highlight = highlight
+            self.author = author
+            self.created = created
+            self.body = resolution.winner!.body!
+            self.updated = resolution.winner!.timestamp
+            self.updatedBy = resolution.winner!.author
+            self.conflicts = resolution.losers.map(NoteConflict.init)
+        }
+    }
+
+    /// A live highlight.
+    public struct Highlight: Sendable, Hashable, Codable {
+        public var id: EntityID
+        public var article: ArticleID
+        public var author: UserName
+        public var created: Timestamp
+        public var selector: TextSelector
+
+        public init(id: EntityID, article: ArticleID, author: UserName, created: Timestamp, selector: TextSelector) {
+            self.id = id
+            self.article = article
+            self.author = author
+            self.created = created
+            self.selector = selector
+        }
+    }
+
+    /// Articles, by id.
+    public var articles: [Article]
+    /// Tags on articles, by article then tag.
+    public var tags: [Tagging]
+    /// Live notes, by creation timestamp.
+    public var notes: [Note]
+    /// Live highlights, by creation timestamp.
+    public var highlights: [Highlight]
+
+    /// Builds a snapshot, putting every list in canonical order.
+    public init(articles: [Article], tags: [Tagging], notes: [Note], highlights: [Highlight]) {
+        self.articles = articles.sorted { $0.id < $1.id }
+        self.tags = tags.sorted()
+        self.notes = notes.sorted { $0.created < $1.created }
+        self.highlights = highlights.sorted { $0.created < $1.created }
+    }
+
+    /// The canonical JSON form: sorted keys, two-space indentation, a final newline.
+    public func canonicalJSON() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        // Encoding plain strings and integers cannot fail.
+        var data = try! encoder.encode(Document(snapshot: self))
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    private struct Document: Encodable {
+        let format = "annot-export"
+        let version = 1
+        let articles: [Article]
+        let tags: [Tagging]
+        let notes: [Note]
+        let highlights: [Highlight]
+
+        init(snapshot: CorpusSnapshot) {
+            articles = snapshot.articles
+            tags = snapshot.tags
+            notes = snapshot.notes
+            highlights = snapshot.highlights
+        }
+    }
+}

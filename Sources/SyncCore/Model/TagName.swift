@@ -1,0 +1,84 @@
+import Foundation
+
+/// A normalized tag name, possibly hierarchical (`talks/doha`).
+///
+/// Normalization makes `Talks/Doha`, ` talks / doha ` and a decomposed `é` the same tag:
+/// Unicode NFC, case folding, runs of white space folded to one space, each `/`-separated
+/// segment trimmed. Empty names and segments, control characters, and names longer than
+/// ``maxLength`` characters or ``maxDepth`` segments are rejected.
+public struct TagName: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    /// The longest normalized name, in characters.
+    public static let maxLength = 64
+    /// The most `/`-separated segments a name may have.
+    public static let maxDepth = 8
+
+    /// The normalized name.
+    public let rawValue: String
+
+    /// Normalizes and validates `input`.
+    /// - Throws: ``SyncCoreError/invalidTag(_:reason:)`` with the reason in words.
+    public init(_ input: String) throws(SyncCoreError) {
+        for scalar in input.unicodeScalars {
+            let category = scalar.properties.generalCategory
+            if category == .control || category == .format || category == .lineSeparator
+                || category == .paragraphSeparator
+            {
+                throw .invalidTag(input, reason: "tags may not contain control characters")
+            }
+        }
+        let folded = input.precomposedStringWithCanonicalMapping
+            .folding(options: [.caseInsensitive], locale: nil)
+            .precomposedStringWithCanonicalMapping
+        var segments: [String] = []
+        for segment in folded.split(separator: "/", omittingEmptySubsequences: false) {
+            let words = segment.split(whereSeparator: { $0.isWhitespace })
+            guard !words.isEmpty else {
+                throw .invalidTag(input, reason: segments.isEmpty && folded.allSatisfy(\.isWhitespace)
+                    ? "tags may not be empty" : "a tag's '/'-separated parts may not be empty")
+            }
+            segments.append(words.joined(separator: " "))
+        }
+        guard segments.count <= Self.maxDepth else {
+            throw .invalidTag(input, reason: "tags may have at most \(Self.maxDepth) '/'-separated levels")
+        }
+        let name = segments.joined(separator: "/")
+        guard name.count <= Self.maxLength else {
+            throw .invalidTag(input, reason: "tags may be at most \(Self.maxLength) characters long")
+        }
+        self.rawValue = name
+    }
+
+    /// Wraps a name that is already normalized (read back from a trusted store).
+    public init(normalized: String) { self.rawValue = normalized }
+
+    /// The parent tag of a hierarchical name (`talks` for `talks/doha`), if any.
+    public var parent: TagName? {
+        guard let slash = rawValue.lastIndex(of: "/") else { return nil }
+        return TagName(normalized: String(rawValue[..<slash]))
+    }
+
+    public static func < (lhs: TagName, rhs: TagName) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws { try self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+extension TagName {
+    /// Accepts a name from the wire exactly as sent, checking only that it is a possible
+    /// normalized name.
+    ///
+    /// Names are normalized once, by the replica that made the operation. Re-normalizing on
+    /// receipt could give different answers on builds with different Unicode tables, and
+    /// replicas that disagree on a tag's name would not converge.
+    init(wire text: String) throws(SyncCoreError) {
+        guard !text.isEmpty, text.count <= Self.maxLength,
+            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+            !text.split(separator: "/", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+        else { throw .invalidTag(text, reason: "not a normalized tag name") }
+        self.rawValue = text
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+
+/// The analyst's command-line tool: annotate a shared corpus of articles on a local
+/// replica, offline, and sync it with a server or by file.
+@main
+struct Annot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "annot",
+        abstract: "Annotate a shared corpus of articles, offline first.",
+        discussion: """
+            Every command works on your local replica, with no server. Articles are named by \
+            their id or any unique prefix of it (`annot tag 003 precondition`), as git names commits.
+
+            The replica is --replica PATH, else $ANNOT_REPLICA, else \
+            $XDG_DATA_HOME/annot/replica.sqlite (~/.local/share/annot/replica.sqlite).
+
+            Start with:
+              annot init --user alice
+              annot import ../shared/corpus
+              annot tag 003 precondition
+              annot list --tag precondition
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Init.self, Import.self, List.self, Show.self, Tag.self, Untag.self, Tags.self, Note.self, Notes.self,
+            Highlight.self, Search.self, Log.self, Conflicts.self, Export.self, Changes.self, Apply.self,
+        ]
+    )
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Replica
+import SyncCore
+
+extension Annot {
+    struct Changes: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write this replica's operations as a changes file, for sync by file.",
+            discussion: """
+                annot changes > alice.changes            everything this replica holds
+                annot changes --since 42 > new.changes   only what it applied after cursor 42
+
+                The cursor to use next time is printed on standard error. Anyone can merge the file \
+                with 'annot apply', any number of times, in any order.
+                """
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Option(help: "Only operations applied after this cursor.")
+        var since = 0
+
+        func validate() throws {
+            guard since >= 0 else { throw ValidationError("--since takes a cursor of 0 or more") }
+        }
+
+        func run() async throws {
+            let page = try replica.open().changes(since: since)
+            FileHandle.standardOutput.write(Data(page.document))
+            Output.note("\(page.operations) operation(s); next time use --since \(page.cursor)")
+        }
+    }
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge changes files made by 'annot changes' on other replicas.",
+            discussion: "All files are merged in one transaction: on any error nothing is applied. Use - for standard input."
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: ArgumentHelp("Changes files.", valueName: "file"))
+        var files: [String]
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            var changesets: [Changeset] = []
+            for file in files {
+                let data: Data
+                if file == "-" {
+                    data = FileHandle.standardInput.readDataToEndOfFile()
+                } else {
+                    guard let contents = FileManager.default.contents(atPath: file) else {
+                        throw ReplicaError.unreadable(path: file, reason: "no such file, or not readable")
+                    }
+                    data = contents
+                }
+                do {
+                    changesets += try WireFormat.decode(data)
+                } catch {
+                    throw AnnotError("\(file): \(error)")
+                }
+            }
+            let report = try replica.open().apply(changesets, origin: .file)
+            if output.json { return Output.json(report) }
+            print("Merged \(report.applied) new operation(s) from \(report.changesets) changeset(s); \(report.duplicates) already present.")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Replica
+import SyncCore
+
+extension Annot {
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a local replica.",
+            discussion: "Creates the replica file with a new random replica id. Operations you make are signed with --user."
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Option(help: "Your user name: letters, digits, '.', '_' or '-'.")
+        var user: String
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            do { _ = try UserName(user) } catch { throw ValidationError(error.description) }
+        }
+
+        func run() async throws {
+            let created = try LocalReplica.create(at: replica.path, user: try UserName(user))
+            let identity = try created.identity()
+            if output.json {
+                Output.json(["path": created.path, "replica": identity.replica.rawValue, "user": identity.user.rawValue])
+            } else {
+                print("Created replica \(identity.replica) for \(identity.user) at \(created.path)")
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Replica
+
+extension Annot {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the articles.",
+            discussion: "With --tag, only articles carrying that tag or one of its sub-tags (talks also matches talks/doha)."
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Option(help: "Only articles with this tag.")
+        var tag: String?
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let articles = try replica.open().articles(tagged: tag)
+            if output.json { return Output.json(articles) }
+            if articles.isEmpty {
+                print(tag == nil ? "No articles yet: import some with 'annot import PATH'." : "No article has this tag.")
+                return
+            }
+            for article in articles {
+                var line = Output.column(article.id, 22) + " " + Output.column(article.title, 60)
+                if !article.tags.isEmpty { line += "  [" + article.tags.joined(separator: ", ") + "]" }
+                if article.notes > 0 { line += "  \(article.notes) note\(article.notes == 1 ? "" : "s")" }
+                if article.highlights > 0 { line += "  \(article.highlights) highlight\(article.highlights == 1 ? "" : "s")" }
+                print(line)
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Replica
+
+extension Annot {
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search the text of articles and notes.",
+            discussion: "Every word must match, ignoring case and accents. --raw passes SQLite FTS5 syntax through."
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "Words to look for.")
+        var query: [String]
+        @Flag(help: "Treat the query as an SQLite FTS5 expression.")
+        var raw = false
+        @Option(help: "At most this many results of each kind.")
+        var limit = 20
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let hits = try replica.open().search(query.joined(separator: " "), raw: raw, limit: limit)
+            if output.json { return Output.json(hits) }
+            if hits.isEmpty { return print("No matches.") }
+            for hit in hits {
+                let label = hit.kind == "note" ? "note \(Output.short(hit.note ?? ""))" : "article"
+                print("\(hit.article)  \(label)  \(hit.title)")
+                print("    " + hit.snippet.split(whereSeparator: \.isNewline).joined(separator: " "))
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Replica
+
+extension Annot {
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an article: its text with highlights marked, its tags and notes.",
+            discussion: "Highlights are marked ⟦like this⟧, or in colour on a terminal."
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The article's id or a unique prefix of it.")
+        var article: String
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let detail = try replica.open().article(article)
+            if output.json { return Output.json(detail) }
+            print("\(detail.title)")
+            print("\(detail.id) · imported by \(detail.importedBy)")
+            print("Tags: " + (detail.tags.isEmpty ? "none" : detail.tags.joined(separator: ", ")))
+            print("")
+            print(Self.marked(detail.text, highlights: detail.highlights, colour: Output.stdoutIsTerminal))
+            if !detail.highlights.isEmpty {
+                print("\nHighlights:")
+                for highlight in detail.highlights {
+                    print("  \(Output.short(highlight.id))  \(highlight.author): \"\(highlight.exact)\"")
+                }
+            }
+            if !detail.notes.isEmpty {
+                print("\nNotes:")
+                for note in detail.notes {
+                    let flag = note.conflicted ? "  (conflict: see 'annot conflicts')" : ""
+                    let anchor = note.highlight.map { " on highlight \(Output.short($0))" } ?? ""
+                    print("  \(Output.short(note.id))  \(note.updatedBy)\(anchor): \(note.body)\(flag)")
+                }
+            }
+        }
+
+        /// The text with each highlight wrapped in markers; overlapping highlights are merged.
+        static func marked(_ text: String, highlights: [HighlightRecord], colour: Bool) -> String {
+            let (open, close) = colour ? ("\u{1B}[4;33m", "\u{1B}[0m") : ("⟦", "⟧")
+            var spans: [(Int, Int)] = []
+            for highlight in highlights.sorted(by: { $0.start < $1.start }) {
+                if let last = spans.last, highlight.start <= last.1 {
+                    spans[spans.count - 1].1 = max(last.1, highlight.end)
+                } else {
+                    spans.append((highlight.start, highlight.end))
+                }
+            }
+            var scalars = Array(text.unicodeScalars)
+            for (start, end) in spans.reversed() where end <= scalars.count {
+                scalars.insert(contentsOf: close.unicodeScalars, at: end)
+                scalars.insert(contentsOf: open.unicodeScalars, at: start)
+            }
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars)
+            return String(view)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Replica
+
+extension Annot {
+    struct Tag: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tag an article.",
+            discussion: """
+                Tags are case-insensitive and may be hierarchical (talks/doha). They are at most 64 \
+                characters, with no control characters and no empty parts.
+                """
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The article's id or a unique prefix of it.")
+        var article: String
+        @Argument(help: "One or more tags.")
+        var tags: [String]
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let result = try replica.open().tag(article, with: tags)
+            if output.json { return Output.json(result) }
+            if !result.added.isEmpty { print("Tagged \(result.article): \(result.added.joined(separator: ", "))") }
+            if !result.unchanged.isEmpty {
+                print("Already tagged \(result.article): \(result.unchanged.joined(separator: ", "))")
+            }
+        }
+    }
+
+    struct Untag: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove tags from an article.",
+            discussion: "Someone who adds the same tag concurrently, before seeing your removal, keeps it: adds win."
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Argument(help: "The article's id or a unique prefix of it.")
+        var article: String
+        @Argument(help: "One or more tags.")
+        var tags: [String]
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let opened = try replica.open()
+            let removed = try opened.untag(article, tags: tags)
+            let id = try opened.resolveArticle(article)
+            if output.json { return Output.json(["article": .string(id), "removed": .strings(removed)] as [String: AnyCodable]) }
+            print("Untagged \(id): \(removed.joined(separator: ", "))")
+        }
+    }
+
+    struct Tags: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the tag vocabulary with article counts.")
+
+        @OptionGroup var replica: ReplicaOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let tags = try replica.open().tags()
+            if output.json { return Output.json(tags) }
+            if tags.isEmpty { return print("No tags yet: add one with 'annot tag ARTICLE TAG'.") }
+            let width = max(12, tags.map(\.tag.count).max() ?? 0)
+            for tag in tags { print(Output.column(tag.tag, width) + "  \(tag.articles)") }
+        }
+    }
+}
