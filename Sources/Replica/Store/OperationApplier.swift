@@ -15,7 +15,7 @@ struct OperationApplier {
     /// Applies one operation.
     /// - Returns: `false` when the replica already held it.
     @discardableResult
-    func apply(_ operation: Operation, changeset: Timestamp, origin: Origin) throws -> Bool {
+    func apply(_ operation: SyncOperation, changeset: Timestamp, origin: Origin) throws -> Bool {
         let hlc = operation.timestamp.description
         let action = operation.action
         let subject: String? =

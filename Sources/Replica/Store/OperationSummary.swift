@@ -2,7 +2,7 @@ import SyncCore
 
 /// One line in words for an operation, as `annot log` shows it.
 enum OperationSummary {
-    static func describe(_ operation: Operation) -> String {
+    static func describe(_ operation: SyncOperation) -> String {
         switch operation.action {
         case .importArticle(let article, let title, _):
             "imported \(article): \(title)"

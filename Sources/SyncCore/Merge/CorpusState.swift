@@ -49,7 +49,7 @@ public struct CorpusState: Sendable {
     /// - Returns: `false` when the operation was a duplicate.
     /// - Complexity: O(1) amortized, but for removals and edits: O(references).
     @discardableResult
-    public mutating func apply(_ operation: Operation) -> Bool {
+    public mutating func apply(_ operation: SyncOperation) -> Bool {
         guard applied.insert(operation.id).inserted else { return false }
         let time = operation.timestamp
         switch operation.action {

@@ -8,12 +8,12 @@ public struct Changeset: Sendable, Hashable {
     public static let maxOperations = 10_000
 
     /// The operations, in the order they were made (ascending timestamps).
-    public let operations: [Operation]
+    public let operations: [SyncOperation]
 
     /// Groups operations into a changeset, checking that they belong together.
     /// - Throws: ``SyncCoreError/malformed(_:)`` when the list is empty, too long, out of order,
     ///   or mixes authors or replicas.
-    public init(_ operations: [Operation]) throws(SyncCoreError) {
+    public init(_ operations: [SyncOperation]) throws(SyncCoreError) {
         guard let first = operations.first else { throw .malformed("a changeset must hold at least one operation") }
         guard operations.count <= Self.maxOperations else { throw .oversize(field: "changeset", limit: Self.maxOperations) }
         var previous: Timestamp?

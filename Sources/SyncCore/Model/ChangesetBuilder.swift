@@ -8,7 +8,7 @@ public struct ChangesetBuilder: Sendable {
     /// The author of every operation.
     public let author: UserName
     /// The operations made so far, in order.
-    public private(set) var operations: [Operation] = []
+    public private(set) var operations: [SyncOperation] = []
     private let now: UInt64
 
     /// Starts a changeset for `author`, stamping operations from `clock` at wall time `now`.
@@ -21,9 +21,9 @@ public struct ChangesetBuilder: Sendable {
     /// Stamps a new operation. `action` receives the operation's timestamp, from which
     /// notes and highlights derive their ids (``EntityID/init(creator:)``).
     @discardableResult
-    public mutating func add(_ action: (Timestamp) throws(SyncCoreError) -> Action) throws(SyncCoreError) -> Operation {
+    public mutating func add(_ action: (Timestamp) throws(SyncCoreError) -> Action) throws(SyncCoreError) -> SyncOperation {
         let timestamp = try clock.tick(now: now)
-        let operation = Operation(timestamp: timestamp, author: author, action: try action(timestamp))
+        let operation = SyncOperation(timestamp: timestamp, author: author, action: try action(timestamp))
         operations.append(operation)
         return operation
     }

@@ -44,13 +44,13 @@ public enum WireFormat {
     }
 
     /// The canonical JSON of one operation, as stored in operation logs.
-    public static func encode(_ operation: Operation) -> String {
+    public static func encode(_ operation: SyncOperation) -> String {
         var writer = JSONWriter()
         write(operation, to: &writer)
         return writer.string
     }
 
-    static func write(_ operation: Operation, to writer: inout JSONWriter) {
+    static func write(_ operation: SyncOperation, to writer: inout JSONWriter) {
         // Keys in byte order, so the output is canonical without sorting at run time.
         writer.raw("{")
         let action = operation.action
@@ -111,7 +111,7 @@ public enum WireFormat {
     }
 
     /// `author`, `hlc`, `kind`: the fields every operation has, for kinds whose other keys sort around them.
-    private static func writeHeader(_ operation: Operation, to writer: inout JSONWriter) {
+    private static func writeHeader(_ operation: SyncOperation, to writer: inout JSONWriter) {
         writer.key("author"); writer.value(operation.author.rawValue)
         writer.key("hlc"); writer.value(operation.timestamp.description)
         writer.key("kind"); writer.value(operation.action.kind)
@@ -144,7 +144,7 @@ public enum WireFormat {
             var changeset = Fields(object, context: "changeset \(index)")
             let operations = try changeset.array("operations")
             try changeset.finish()
-            var decoded: [Operation] = []
+            var decoded: [SyncOperation] = []
             decoded.reserveCapacity(operations.count)
             for element in operations {
                 guard let object = element as? [String: Any] else { throw .malformed("an operation must be an object") }
@@ -156,7 +156,7 @@ public enum WireFormat {
     }
 
     /// Decodes one operation from its canonical JSON (as stored in an operation log).
-    public static func decodeOperation(_ json: String) throws(SyncCoreError) -> Operation {
+    public static func decodeOperation(_ json: String) throws(SyncCoreError) -> SyncOperation {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(json.utf8), options: [])
@@ -167,7 +167,7 @@ public enum WireFormat {
         return try decodeOperation(dictionary)
     }
 
-    static func decodeOperation(_ object: [String: Any]) throws(SyncCoreError) -> Operation {
+    static func decodeOperation(_ object: [String: Any]) throws(SyncCoreError) -> SyncOperation {
         var fields = Fields(object, context: "operation")
         let timestamp = try Timestamp(parsing: try fields.string("hlc"))
         let author = try UserName(try fields.string("author"))
@@ -227,7 +227,7 @@ public enum WireFormat {
             throw .unknownKind(kind)
         }
         try fields.finish()
-        return Operation(timestamp: timestamp, author: author, action: action)
+        return SyncOperation(timestamp: timestamp, author: author, action: action)
     }
 
     /// Checks a note body: not empty, at most ``maxNoteBytes``.
@@ -268,10 +268,10 @@ private struct Fields {
 
     mutating func integer(_ key: String) throws(SyncCoreError) -> Int {
         let raw = try value(key)
-        // JSONSerialization yields NSNumber for both numbers and booleans: refuse the latter
-        // and anything with a fractional part.
-        guard let number = raw as? NSNumber, !(raw is Bool), let integer = Int(exactly: number.doubleValue),
-            Double(integer) == number.doubleValue
+        // JSONSerialization yields NSNumber for numbers and booleans alike (and `is Bool`
+        // holds for 0 and 1): tell them apart by the stored type, and refuse fractions.
+        guard let number = raw as? NSNumber, String(cString: number.objCType) != "c",
+            let integer = Int(exactly: number.doubleValue)
         else { throw .malformed("\(key) must be an integer") }
         return integer
     }

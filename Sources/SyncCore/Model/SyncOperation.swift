@@ -2,7 +2,7 @@
 /// logical clock ``timestamp`` that is also its globally unique id.
 ///
 /// Operations are immutable facts. Applying one that a replica already holds changes nothing.
-public struct Operation: Sendable, Hashable {
+public struct SyncOperation: Sendable, Hashable {
     /// The operation's id and its place in the last-writer-wins order.
     public let timestamp: Timestamp
     /// The analyst who made the change.

@@ -1,0 +1,181 @@
+import Foundation
+import GRDB
+import SyncCore
+import Testing
+
+@testable import Replica
+
+struct LocalReplicaTests {
+    let folder = TemporaryFolder()
+
+    func makeReplica(_ name: String = "r", user: String = "alice", wall: any WallClock = SystemWallClock()) throws -> LocalReplica {
+        let replica = try LocalReplica.create(at: folder.path("\(name).sqlite"), user: try UserName(user), wallClock: wall)
+        _ = try replica.importArticles(from: Corpus.files(in: folder))
+        return replica
+    }
+
+    @Test func theSchemaComesFromTheEmbeddedMigrationsAndIsRecorded() throws {
+        let replica = try makeReplica()
+        let applied = try replica.database.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(!ReplicaMigrator.migrations.isEmpty)
+        #expect(applied == ReplicaMigrator.migrations.map(\.id))
+    }
+
+    @Test func creatingTwiceIsRefused() throws {
+        let replica = try makeReplica()
+        #expect(throws: ReplicaError.self) { try LocalReplica.create(at: replica.path, user: try UserName("bob")) }
+    }
+
+    @Test func openingAMissingOrForeignFileFailsClearly() throws {
+        #expect(throws: ReplicaError.self) { try LocalReplica.open(at: folder.path("missing.sqlite")) }
+        let junk = folder.path("junk.sqlite")
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: junk))
+        do {
+            _ = try LocalReplica.open(at: junk)
+            Issue.record("opened a file that is not a database")
+        } catch {
+            #expect(error.code == "not_a_replica")
+        }
+    }
+
+    @Test func articlePrefixesResolveLikeGitHashes() throws {
+        let replica = try makeReplica()
+        #expect(try replica.resolveArticle("a1") == "a1")
+        do {
+            _ = try replica.resolveArticle("a")
+            Issue.record("an ambiguous prefix resolved")
+        } catch {
+            guard case .ambiguousArticle(_, let candidates) = error else { throw error }
+            #expect(candidates == ["a1", "a2"])
+        }
+        #expect(throws: ReplicaError.self) { try replica.resolveArticle("zz") }
+    }
+
+    @Test func importingTheSameFilesAgainChangesNothing() throws {
+        let replica = try makeReplica()
+        let before = try replica.changes().operations
+        let report = try replica.importArticles(from: Corpus.files(in: folder))
+        #expect(report.imported.isEmpty)
+        #expect(report.unchanged == ["a1", "a2"])
+        #expect(try replica.changes().operations == before)
+    }
+
+    @Test func aDifferentTextUnderAnExistingIDIsRefusedAndNothingIsImported() throws {
+        let replica = try makeReplica()
+        let changed = folder.path("a1.md")
+        try "A different text".write(toFile: changed, atomically: true, encoding: .utf8)
+        let fresh = folder.path("b9.txt")
+        try "A brand new article with words".write(toFile: fresh, atomically: true, encoding: .utf8)
+        #expect(throws: ReplicaError.self) {
+            try replica.importArticles(from: [try ArticleFile(path: fresh), try ArticleFile(path: changed)])
+        }
+        #expect(try replica.articles().map(\.id) == ["a1", "a2"])  // b9 was not imported either
+    }
+
+    @Test func badTagsAreRejectedAndWriteNothing() throws {
+        let replica = try makeReplica()
+        let before = try replica.changes().operations
+        for bad in ["", "a//b", "bell\u{7}", String(repeating: "t", count: 65)] {
+            #expect(throws: ReplicaError.self) { try replica.tag("a1", with: ["good", bad]) }
+        }
+        #expect(try replica.changes().operations == before)
+        #expect(try replica.tags().isEmpty)
+    }
+
+    @Test func taggingIsNormalizedAndHierarchical() throws {
+        let replica = try makeReplica()
+        _ = try replica.tag("a1", with: ["Talks/Doha", "precondition"])
+        let result = try replica.tag("a1", with: ["talks / doha"])
+        #expect(result.unchanged == ["talks/doha"])
+        #expect(try replica.articles(tagged: "talks").map(\.id) == ["a1"])
+        #expect(try replica.articles(tagged: "talk").isEmpty)
+        #expect(try replica.tags() == [TagCount(tag: "precondition", articles: 1), TagCount(tag: "talks/doha", articles: 1)])
+    }
+
+    @Test func untaggingATagThatIsNotThereIsAnError() throws {
+        let replica = try makeReplica()
+        #expect(throws: ReplicaError.self) { try replica.untag("a1", tags: ["nope"]) }
+    }
+
+    @Test func notesCanBeEditedAndDeletedByPrefix() throws {
+        let replica = try makeReplica()
+        let id = try replica.addNote("a1", body: "first")
+        _ = try replica.editNote(String(id.prefix(6)), body: "second")
+        #expect(try replica.notes(article: "a1").map(\.body) == ["second"])
+        _ = try replica.deleteNote(id)
+        #expect(try replica.notes().isEmpty)
+        #expect(throws: ReplicaError.self) { try replica.editNote(id, body: "too late") }
+    }
+
+    @Test func aHighlightWithANoteIsOneChangeset() throws {
+        let replica = try makeReplica()
+        let before = try replica.changes()
+        let result = try replica.highlight("a2", quote: "ceasefire", note: "the key word")
+        let after = try WireFormat.decode(Data(replica.changes(since: before.cursor).document))
+        #expect(after.count == 1)
+        #expect(after[0].operations.map(\.action.kind) == ["highlight.create", "note.create"])
+        let detail = try replica.article("a2")
+        #expect(detail.highlights.map(\.exact) == ["ceasefire"])
+        #expect(detail.notes.first?.highlight == result.highlight)
+    }
+
+    @Test func aQuoteMustBeFoundAndUnambiguous() throws {
+        let replica = try makeReplica()
+        #expect(throws: ReplicaError.self) { try replica.highlight("a1", quote: "not in the text") }
+        #expect(throws: ReplicaError.self) { try replica.highlight("a1", quote: "talks") }  // twice in a1
+        let second = try replica.highlight("a1", quote: "talks", occurrence: 2)
+        let text = Array(try replica.article("a1").text.unicodeScalars)
+        #expect(String(String.UnicodeScalarView(text[second.start..<second.end])) == "talks")
+    }
+
+    @Test func searchFindsArticlesAndNotesAndNeverFailsOnPunctuation() throws {
+        let replica = try makeReplica()
+        _ = try replica.addNote("a1", body: "Doha is in Qatar")
+        let hits = try replica.search("qatar")
+        #expect(hits.map(\.kind) == ["note"])
+        #expect(try replica.search("CEASEFIRE").map(\.article) == ["a2"])
+        #expect(try replica.search("\"unbalanced (").isEmpty)
+    }
+
+    @Test func changesFromAReplicaTooFarInTheFutureAreRefusedWhole() throws {
+        let wall = ManualWallClock(milliseconds: 1_700_000_000_000)
+        let receiver = try makeReplica("receiver", wall: wall)
+        let future = ManualWallClock(milliseconds: 1_700_000_000_000 + 10 * 60 * 1000)
+        let sender = try makeReplica("sender", user: "bob", wall: future)
+        _ = try sender.tag("a1", with: ["from-the-future"])
+        let changesets = try WireFormat.decode(Data(sender.changes().document))
+        let before = try receiver.changes().operations
+        do {
+            _ = try receiver.apply(changesets, origin: .file)
+            Issue.record("accepted timestamps 10 minutes ahead")
+        } catch {
+            #expect(error.code == "clock_drift")
+        }
+        #expect(try receiver.changes().operations == before)
+        // Once the receiver's clock has caught up, the same changes merge.
+        wall.advance(by: 10 * 60 * 1000)
+        #expect(try receiver.apply(changesets, origin: .file).applied > 0)
+    }
+
+    @Test func applyingTheSameChangesTwiceIsHarmless() throws {
+        let alice = try makeReplica("alice")
+        let bob = try makeReplica("bob", user: "bob")
+        _ = try alice.tag("a1", with: ["x"])
+        let changesets = try WireFormat.decode(Data(alice.changes().document))
+        let first = try bob.apply(changesets, origin: .file)
+        let second = try bob.apply(changesets, origin: .file)
+        #expect(first.applied == changesets.reduce(0) { $0 + $1.operations.count })
+        #expect(second.applied == 0)
+        #expect(second.duplicates == first.operations)
+    }
+
+    @Test func theLogSaysWhoDidWhat() throws {
+        let replica = try makeReplica()
+        _ = try replica.tag("a1", with: ["x"])
+        let id = try replica.addNote("a1", body: "hello")
+        _ = try replica.editNote(id, body: "hello again")
+        let log = try replica.log(article: "a1")
+        #expect(log.map(\.kind) == ["note.edit", "note.create", "tag.add", "article.import"])
+        #expect(log.allSatisfy { $0.author == "alice" })
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import SyncCore
+
+@testable import Replica
+
+/// A temporary folder removed when the value is released.
+final class TemporaryFolder {
+    let url: URL
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("annot-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A seeded random number generator, so that every random test can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+enum Corpus {
+    /// The sample corpus beside the clone (`../shared/corpus`), or nil when it is absent.
+    static var sharedFolder: String? {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let folder = root.deletingLastPathComponent().appendingPathComponent("shared/corpus").path
+        return FileManager.default.fileExists(atPath: folder) ? folder : nil
+    }
+
+    /// Small articles made up for tests that must not depend on the sample corpus.
+    static func files(in folder: TemporaryFolder) -> [ArticleFile] {
+        let texts = [
+            "a1": "First article\n\nThe talks in Doha resumed on Tuesday. The talks were long.",
+            "a2": "Second article\n\nA ceasefire was the precondition for any talks on an agreement.",
+        ]
+        return texts.keys.sorted().map { id in
+            let path = folder.path("\(id).txt")
+            try! texts[id]!.write(toFile: path, atomically: true, encoding: .utf8)
+            return try! ArticleFile(path: path)
+        }
+    }
+}

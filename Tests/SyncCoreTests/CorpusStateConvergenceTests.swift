@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import SyncCore
+
+/// Property: replicas of the in-memory model that receive the same operations in any
+/// order, with duplicates, reach byte-identical snapshots.
+struct CorpusStateConvergenceTests {
+    static var seeds: [UInt64] { RandomWorkload.seeds(defaultCount: 500) }
+
+    @Test(arguments: seeds)
+    func anyDeliveryOrderConverges(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        let operations = RandomWorkload.operations(count: 60, replicas: 3, random: &random)
+        var reference = CorpusState()
+        for operation in operations { reference.apply(operation) }
+        let expected = reference.snapshot().canonicalJSON()
+        for _ in 0..<3 {
+            var delivery = operations + operations.filter { _ in Bool.random(using: &random) }
+            delivery.shuffle(using: &random)
+            var state = CorpusState()
+            for operation in delivery { state.apply(operation) }
+            let actual = state.snapshot().canonicalJSON()
+            #expect(actual == expected, "diverged: replay with CONVERGENCE_SEED=\(seed)")
+        }
+    }
+}
+
+/// Random but causally plausible operations from several replicas: each replica builds on
+/// what it has seen so far, and replicas see each other's work only now and then, so that
+/// concurrent adds and removes, and concurrent edits and deletes, happen often.
+enum RandomWorkload {
+    /// `CONVERGENCE_SEED=N` replays one seed; `CONVERGENCE_SEEDS=N` runs N seeds.
+    static func seeds(defaultCount: Int) -> [UInt64] {
+        let environment = ProcessInfo.processInfo.environment
+        if let one = environment["CONVERGENCE_SEED"].flatMap(UInt64.init) { return [one] }
+        let count = environment["CONVERGENCE_SEEDS"].flatMap(Int.init) ?? defaultCount
+        return (0..<UInt64(count)).map { $0 &* 0x9E37_79B9 &+ 1 }
+    }
+
+    static func operations(count: Int, replicas: Int, random: inout SplitMix64) -> [SyncOperation] {
+        let authors = (0..<replicas).map { try! UserName("user\($0)") }
+        var clocks = (0..<replicas).map { HybridLogicalClock(replica: ReplicaID(bits: UInt64($0 + 1))) }
+        var views = Array(repeating: CorpusState(), count: replicas)
+        var all: [SyncOperation] = []
+        let articles = ["a1", "a2"].map { try! ArticleID($0) }
+        let tags = ["x", "y"].map { try! TagName($0) }
+        var notes: [EntityID] = []
+        var highlights: [EntityID] = []
+        var now: UInt64 = 1_700_000_000_000
+        for _ in 0..<count {
+            let r = Int.random(in: 0..<replicas, using: &random)
+            now += UInt64.random(in: 0...3, using: &random)
+            let time = try! clocks[r].tick(now: now)
+            let view = views[r]
+            let article = articles.randomElement(using: &random)!
+            let tag = tags.randomElement(using: &random)!
+            let action: Action
+            switch Int.random(in: 0..<10, using: &random) {
+            case 0:
+                action = .importArticle(
+                    article: article, title: "t", text: Bool.random(using: &random) ? "text" : "other text")
+            case 1, 2:
+                action = .addTag(article: article, tag: tag)
+            case 3:
+                action = .removeTag(article: article, tag: tag, removes: view.liveAdditions(of: tag, on: article))
+            case 4:
+                action = .createNote(note: EntityID(creator: time), article: article, body: "n\(time.counter)", highlight: nil)
+                notes.append(EntityID(creator: time))
+            case 5 where !notes.isEmpty, 6 where !notes.isEmpty:
+                let note = notes.randomElement(using: &random)!
+                action = .editNote(note: note, body: "e\(all.count)", base: view.heads(of: note).map(\.timestamp).sorted())
+            case 7 where !notes.isEmpty:
+                let note = notes.randomElement(using: &random)!
+                action = .deleteNote(note: note, base: view.heads(of: note).map(\.timestamp).sorted())
+            case 8:
+                action = .createHighlight(
+                    highlight: EntityID(creator: time), article: article, selector: .init(text: "some text", start: 0, end: 4))
+                highlights.append(EntityID(creator: time))
+            default:
+                if let highlight = highlights.randomElement(using: &random) {
+                    action = .deleteHighlight(highlight: highlight)
+                } else {
+                    action = .addTag(article: article, tag: tag)
+                }
+            }
+            let operation = SyncOperation(timestamp: time, author: authors[r], action: action)
+            all.append(operation)
+            views[r].apply(operation)
+            // Now and then a replica catches up with everything made so far.
+            if Int.random(in: 0..<4, using: &random) == 0 {
+                let other = Int.random(in: 0..<replicas, using: &random)
+                for known in all { views[other].apply(known) }
+                try! clocks[other].observe(time, now: now)
+            }
+        }
+        return all
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+@testable import SyncCore
+
+/// Builders of operations for tests, with explicit timestamps.
+enum Fixtures {
+    static let alice = try! UserName("alice")
+    static let bob = try! UserName("bob")
+    static let article = try! ArticleID("003_e7379399b3230908")
+
+    static func stamp(_ milliseconds: UInt64, _ replica: String = "aaaa", counter: UInt32 = 0) -> Timestamp {
+        Timestamp(milliseconds: milliseconds, counter: counter, replica: try! ReplicaID(replica))
+    }
+
+    static func operation(_ time: Timestamp, _ author: UserName, _ action: Action) -> SyncOperation {
+        SyncOperation(timestamp: time, author: author, action: action)
+    }
+
+    static func operation(_ time: Timestamp, _ action: Action) -> SyncOperation {
+        SyncOperation(timestamp: time, author: alice, action: action)
+    }
+
+    static func tag(_ name: String) -> TagName { try! TagName(name) }
+
+    /// One operation of every kind, stamped by one replica in increasing order.
+    static func oneOfEachKind() -> [SyncOperation] {
+        let t = (1...9).map { stamp(1_700_000_000_000 + UInt64($0)) }
+        let note = EntityID(creator: t[3])
+        let highlight = EntityID(creator: t[6])
+        let selector = TextSelector(text: "The quick brown fox", start: 4, end: 9)
+        return [
+            operation(t[0], .importArticle(article: article, title: "Title \"quoted\"", text: "Line 1\nLine\t2 — ü ✓ \\")),
+            operation(t[1], .addTag(article: article, tag: tag("talks/doha"))),
+            operation(t[2], .removeTag(article: article, tag: tag("talks/doha"), removes: [t[1]])),
+            operation(t[3], .createNote(note: note, article: article, body: "first", highlight: nil)),
+            operation(t[4], .editNote(note: note, body: "second\u{0001}", base: [t[3]])),
+            operation(t[5], .deleteNote(note: note, base: [t[4]])),
+            operation(t[6], .createHighlight(highlight: highlight, article: article, selector: selector)),
+            operation(t[7], .createNote(note: EntityID(creator: t[7]), article: article, body: "on it", highlight: highlight)),
+            operation(t[8], .deleteHighlight(highlight: highlight)),
+        ]
+    }
+}
