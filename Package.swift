@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Model
@@ -49,6 +51,8 @@ let package = Package(
             dependencies: [
                 "Replica", "SyncCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strictSwift
         ),
@@ -64,6 +68,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strictSwift,
             plugins: ["EmbedMigrations"]
@@ -89,7 +94,7 @@ let package = Package(
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
-            dependencies: ["SyncCore"],
+            dependencies: ["annot"],
             swiftSettings: strictSwift
         ),
         .testTarget(

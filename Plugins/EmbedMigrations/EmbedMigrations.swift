@@ -11,7 +11,9 @@ import PackagePlugin
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
         let root = context.package.directoryURL.appending(path: "migrations")
-        let files = try Self.sqlFiles(under: root)
+        var files = try Self.sqlFiles(under: root)
+        let openapi = context.package.directoryURL.appending(path: "docs/openapi.yaml")
+        if FileManager.default.fileExists(atPath: openapi.path(percentEncoded: false)) { files.append(openapi) }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
         let tool = try context.tool(named: "embed-migrations")
         return [

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The analyst's command-line tool: annotate a shared corpus of articles on a local
 /// replica, offline, and sync it with a server or by file.
@@ -26,4 +27,30 @@ struct Annot: AsyncParsableCommand {
             Highlight.self, Search.self, Log.self, Conflicts.self, Export.self, Changes.self, Apply.self,
         ]
     )
+
+    /// Runs the command line. Errors are printed as one line, `annot: error: …`, with the
+    /// exit code ArgumentParser assigns (64 for usage errors, 1 for failures); help and
+    /// `--version` print as usual.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            var message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            if error is ValidationError || code == .validationFailure {
+                message += " (see 'annot help')"
+            }
+            FileHandle.standardError.write(Data("annot: error: \(message)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -30,6 +30,13 @@ for set in sets.sorted() {
     }
 }
 
+// The protocol's OpenAPI document lives in docs/ (beside the migrations folder's parent)
+// and is embedded the same way, as set "docs", id "openapi".
+let openapi = root.deletingLastPathComponent().appendingPathComponent("docs/openapi.yaml")
+if let yaml = try? String(contentsOf: openapi, encoding: .utf8) {
+    entries.append(("docs", "openapi", yaml))
+}
+
 func literal(_ text: String) -> String {
     var hashes = "#"
     while text.contains("\"" + hashes) { hashes += "#" }

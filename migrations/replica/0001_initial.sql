@@ -18,6 +18,7 @@ CREATE TABLE replica (
 
 -- The operation log. `seq` is local: the order this replica applied operations in, and
 -- the cursor of `annot changes --since`. `hlc` is the global id (idempotence key).
+-- Few indexes on purpose: every one is paid on every operation applied.
 CREATE TABLE operations (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
     hlc         TEXT NOT NULL UNIQUE,
@@ -30,9 +31,6 @@ CREATE TABLE operations (
     origin      TEXT NOT NULL CHECK (origin IN ('local', 'file', 'server')),
     received_at INTEGER NOT NULL                -- milliseconds since 1970
 );
-CREATE INDEX operations_by_article ON operations (article, seq) WHERE article IS NOT NULL;
-CREATE INDEX operations_by_subject ON operations (subject, seq) WHERE subject IS NOT NULL;
-CREATE INDEX operations_by_changeset ON operations (changeset);
 
 -- Every distinct text imported under an article id, with its earliest import.
 CREATE TABLE article_imports (
@@ -45,8 +43,8 @@ CREATE TABLE article_imports (
 );
 CREATE UNIQUE INDEX article_imports_by_text ON article_imports (article, text_hash);
 
--- The article as the earliest import defines it (see ArticleResolution).
--- A rowid table: `article_search` indexes it by rowid.
+-- The article as the earliest import defines it (see ArticleResolution). A rowid table:
+-- `article_search` indexes it by rowid.
 CREATE TABLE articles (
     id          TEXT NOT NULL UNIQUE,
     hlc         TEXT NOT NULL,                  -- the defining import
@@ -55,76 +53,61 @@ CREATE TABLE articles (
     text        TEXT NOT NULL
 );
 
--- Tags: an observed-remove set. An addition is live until a removal names it.
+-- Tags: an observed-remove set. An addition is live until a removal names it. A removal
+-- that arrives before the addition it cancels leaves a placeholder row (article NULL,
+-- live 0) that the addition fills in when it comes, staying dead.
 CREATE TABLE tag_additions (
     hlc         TEXT PRIMARY KEY,
-    article     TEXT NOT NULL,
-    tag         TEXT NOT NULL,
-    author      TEXT NOT NULL,
+    article     TEXT,
+    tag         TEXT,
+    author      TEXT,
     live        INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX tag_additions_live_by_article ON tag_additions (article, tag) WHERE live = 1;
-CREATE INDEX tag_additions_live_by_tag ON tag_additions (tag, article) WHERE live = 1;
-CREATE INDEX tag_additions_by_article_tag ON tag_additions (article, tag);
+CREATE INDEX tag_additions_live_by_tag ON tag_additions (tag) WHERE live = 1;
 
--- Removals may arrive before the additions they cancel: remember them.
-CREATE TABLE tag_tombstones (
-    addition    TEXT PRIMARY KEY
-) WITHOUT ROWID;
-
--- Notes: a multi-value register per note (see NoteResolution).
-CREATE TABLE note_versions (
-    hlc         TEXT PRIMARY KEY,
-    note        TEXT NOT NULL,
-    author      TEXT NOT NULL,
-    body        TEXT,                           -- NULL: this version deletes the note
-    superseded  INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX note_versions_heads ON note_versions (note) WHERE superseded = 0;
-
--- Versions named in an edit's or delete's base; may arrive before the version itself.
-CREATE TABLE note_supersessions (
-    version     TEXT PRIMARY KEY
-) WITHOUT ROWID;
-
--- One row per created note, with its state resolved from the heads. A rowid table:
--- `note_search` indexes it by rowid.
+-- Notes: who created each note, on what (facts that never change).
 CREATE TABLE notes (
-    id          TEXT NOT NULL UNIQUE,
+    id          TEXT PRIMARY KEY,
     article     TEXT NOT NULL,
     highlight   TEXT,
     author      TEXT NOT NULL,
-    created     TEXT NOT NULL,                  -- hlc of the creation
-    body        TEXT,                           -- the winning head's text; NULL when deleted
-    updated     TEXT,
-    updated_by  TEXT,
-    deleted     INTEGER NOT NULL DEFAULT 0,
-    conflicted  INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX notes_by_article ON notes (article, created);
-CREATE INDEX notes_conflicted ON notes (created) WHERE conflicted = 1;
+    created     TEXT NOT NULL                   -- hlc of the creation
+) WITHOUT ROWID;
+CREATE INDEX notes_by_article ON notes (article);
 
+-- Note versions: a multi-value register per note (see NoteResolution). The versions no
+-- other version superseded are the note's heads; reads resolve them with SyncCore's rule.
+-- A supersession that arrives before its version leaves a placeholder (arrived 0).
+-- A rowid table: `note_search` indexes bodies by rowid.
+CREATE TABLE note_versions (
+    hlc         TEXT NOT NULL UNIQUE,
+    note        TEXT,
+    author      TEXT,
+    body        TEXT,                           -- NULL: this version deletes the note
+    superseded  INTEGER NOT NULL,
+    arrived     INTEGER NOT NULL
+);
+CREATE INDEX note_versions_heads ON note_versions (note) WHERE superseded = 0 AND arrived = 1;
+
+-- Highlights. A deletion that arrives first leaves a placeholder (article NULL, deleted 1).
 CREATE TABLE highlights (
     id          TEXT PRIMARY KEY,
-    article     TEXT NOT NULL,
-    author      TEXT NOT NULL,
-    created     TEXT NOT NULL,
-    exact       TEXT NOT NULL,
-    prefix      TEXT NOT NULL,
-    suffix      TEXT NOT NULL,
-    start       INTEGER NOT NULL,
-    "end"       INTEGER NOT NULL,
-    deleted     INTEGER NOT NULL DEFAULT 0
+    article     TEXT,
+    author      TEXT,
+    created     TEXT,
+    exact       TEXT,
+    prefix      TEXT,
+    suffix      TEXT,
+    start       INTEGER,
+    "end"       INTEGER,
+    deleted     INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX highlights_by_article ON highlights (article, start);
-
--- Deletions may arrive before the highlight they delete.
-CREATE TABLE highlight_deletions (
-    highlight   TEXT PRIMARY KEY
-) WITHOUT ROWID;
+CREATE INDEX highlights_by_article ON highlights (article) WHERE deleted = 0;
 
 -- Full-text search. Article text is large and immutable: index it in place (external
--- content). Note bodies are small and change: keep their own copy.
+-- content). Every note version's body is indexed once, when it arrives (rowid = the
+-- version's rowid); searches keep only hits on current heads, so nothing is ever deleted.
 CREATE VIRTUAL TABLE article_search USING fts5 (
     title, text,
     content = 'articles', content_rowid = 'rowid',

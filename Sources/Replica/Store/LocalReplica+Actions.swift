@@ -109,9 +109,7 @@ extension LocalReplica {
 
     static func liveNote(_ prefix: String, _ db: Database) throws -> (EntityID, [Timestamp]) {
         let id = try note(prefix, db)
-        guard try Bool.fetchOne(db, sql: "SELECT deleted FROM notes WHERE id = ?", arguments: [id]) == false else {
-            throw ReplicaError.noteDeleted(id)
-        }
+        guard try NoteStore.isLive(id, db) else { throw ReplicaError.noteDeleted(id) }
         let heads = try NoteStore.heads(of: id, db).map(\.timestamp).sorted()
         return (try EntityID(id), heads)
     }

@@ -50,10 +50,11 @@ extension LocalReplica {
         var report = ApplyReport()
         for changeset in changesets {
             report.changesets += 1
+            let id = changeset.id.description
             for operation in changeset.operations {
                 try clock.observe(operation.timestamp, now: now)
                 report.operations += 1
-                if try applier.apply(operation, changeset: changeset.id, origin: origin) {
+                if try applier.apply(operation, changeset: id, origin: origin) {
                     report.applied += 1
                 } else {
                     report.duplicates += 1

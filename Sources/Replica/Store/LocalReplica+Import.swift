@@ -36,8 +36,9 @@ extension LocalReplica {
                 var builder = ChangesetBuilder(clock: identity.clock, author: identity.user, now: wallClock.milliseconds())
                 func flush() throws {
                     guard let changeset = try builder.build() else { return }
+                    let id = changeset.id.description
                     for operation in changeset.operations {
-                        try applier.apply(operation, changeset: changeset.id, origin: .local)
+                        try applier.apply(operation, changeset: id, origin: .local)
                     }
                     identity = ReplicaIdentity(replica: identity.replica, user: identity.user, clock: builder.clock)
                     builder = ChangesetBuilder(clock: builder.clock, author: identity.user, now: wallClock.milliseconds())

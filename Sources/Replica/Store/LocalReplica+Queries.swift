@@ -14,7 +14,9 @@ extension LocalReplica {
                         (SELECT group_concat(tag, char(10)) FROM
                             (SELECT DISTINCT tag FROM tag_additions t WHERE t.article = a.id AND t.live = 1 ORDER BY tag))
                             AS tags,
-                        (SELECT count(*) FROM notes n WHERE n.article = a.id AND n.deleted = 0) AS notes,
+                        (SELECT count(DISTINCT n.id) FROM notes n JOIN note_versions v
+                            ON v.note = n.id AND v.superseded = 0 AND v.arrived = 1 AND v.body IS NOT NULL
+                            WHERE n.article = a.id) AS notes,
                         (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0) AS highlights
                     FROM articles a
                     """
@@ -80,18 +82,12 @@ extension LocalReplica {
     }
 
     static func notes(article: String?, _ db: Database) throws -> [NoteRecord] {
-        var sql = "SELECT * FROM notes WHERE deleted = 0"
-        var arguments: StatementArguments = []
-        if let article {
-            sql += " AND article = ?"
-            arguments = [article]
-        }
-        sql += " ORDER BY created"
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-            NoteRecord(
-                id: row["id"], article: row["article"], highlight: row["highlight"], author: row["author"],
-                created: row["created"], body: row["body"], updated: row["updated"], updatedBy: row["updated_by"],
-                conflicted: row["conflicted"])
+        try NoteStore.resolved(article: article, db).map { note in
+            let winner = note.resolution.winner!
+            return NoteRecord(
+                id: note.id, article: note.article, highlight: note.highlight, author: note.author,
+                created: note.created, body: winner.body!, updated: winner.timestamp.description,
+                updatedBy: winner.author.rawValue, conflicted: note.resolution.isConflicted)
         }
     }
 
@@ -124,12 +120,15 @@ extension LocalReplica {
                             """,
                         arguments: [match, limit]
                     ).map { SearchHit(kind: "article", article: $0["id"], title: $0["title"], note: nil, snippet: $0["snippet"]) }
+                    // Every version is indexed; keep hits on current heads only.
                     let notes = try Row.fetchAll(
                         db,
                         sql: """
                             SELECT n.id, n.article, coalesce(a.title, n.article) AS title,
                                 snippet(note_search, 0, '[', ']', '…', 12) AS snippet
-                            FROM note_search JOIN notes n ON n.rowid = note_search.rowid
+                            FROM note_search
+                            JOIN note_versions v ON v.rowid = note_search.rowid AND v.superseded = 0
+                            JOIN notes n ON n.id = v.note
                             LEFT JOIN articles a ON a.id = n.article
                             WHERE note_search MATCH ? ORDER BY rank LIMIT ?
                             """,
@@ -191,16 +190,14 @@ extension LocalReplica {
     public func conflicts() throws(ReplicaError) -> ConflictReport {
         try ReplicaError.guarded {
             try database.read { db in
-                let notes = try Row.fetchAll(db, sql: "SELECT id, article FROM notes WHERE conflicted = 1 ORDER BY created")
-                    .map { row -> ConflictReport.NoteConflict in
-                        let resolution = NoteResolution(heads: try NoteStore.heads(of: row["id"], db))
-                        func version(_ v: NoteVersion) -> ConflictReport.Version {
-                            .init(hlc: v.timestamp.description, author: v.author.rawValue, body: v.body)
-                        }
-                        return .init(
-                            note: row["id"], article: row["article"], current: version(resolution.winner!),
-                            others: resolution.losers.map(version))
-                    }
+                func version(_ v: NoteVersion) -> ConflictReport.Version {
+                    .init(hlc: v.timestamp.description, author: v.author.rawValue, body: v.body)
+                }
+                let notes = try NoteStore.resolved(article: nil, db).filter(\.resolution.isConflicted).map { note in
+                    ConflictReport.NoteConflict(
+                        note: note.id, article: note.article, current: version(note.resolution.winner!),
+                        others: note.resolution.losers.map(version))
+                }
                 let imports = try Row.fetchAll(
                     db,
                     sql: """
@@ -232,14 +229,15 @@ extension LocalReplica {
                         importedBy: try UserName(row["author"]), imported: try Timestamp(parsing: row["hlc"]),
                         conflictingImports: conflicting[row["id"]] ?? [])
                 }
-                let tags = try Row.fetchAll(db, sql: "SELECT DISTINCT article, tag FROM tag_additions WHERE live = 1")
+                let tags = try Row.fetchAll(
+                    db, sql: "SELECT DISTINCT article, tag FROM tag_additions WHERE live = 1 AND article IS NOT NULL")
                     .map { CorpusSnapshot.Tagging(article: try ArticleID($0["article"]), tag: TagName(normalized: $0["tag"])) }
-                let notes = try Row.fetchAll(db, sql: "SELECT * FROM notes WHERE deleted = 0").map { row in
+                let notes = try NoteStore.resolved(article: nil, db).map { note in
                     CorpusSnapshot.Note(
-                        id: try EntityID(row["id"]), article: try ArticleID(row["article"]),
-                        highlight: try (row["highlight"] as String?).map { try EntityID($0) },
-                        author: try UserName(row["author"]), created: try Timestamp(parsing: row["created"]),
-                        resolution: NoteResolution(heads: try NoteStore.heads(of: row["id"], db)))
+                        id: try EntityID(note.id), article: try ArticleID(note.article),
+                        highlight: try note.highlight.map { try EntityID($0) },
+                        author: try UserName(note.author), created: try Timestamp(parsing: note.created),
+                        resolution: note.resolution)
                 }
                 let highlights = try Row.fetchAll(db, sql: "SELECT * FROM highlights WHERE deleted = 0").map { row in
                     CorpusSnapshot.Highlight(

@@ -13,9 +13,10 @@ struct OperationApplier {
     let now: UInt64
 
     /// Applies one operation.
+    /// - Parameter changeset: the id of the operation's changeset, as text.
     /// - Returns: `false` when the replica already held it.
     @discardableResult
-    func apply(_ operation: SyncOperation, changeset: Timestamp, origin: Origin) throws -> Bool {
+    func apply(_ operation: SyncOperation, changeset: String, origin: Origin) throws -> Bool {
         let hlc = operation.timestamp.description
         let action = operation.action
         let subject: String? =
@@ -30,11 +31,14 @@ struct OperationApplier {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hlc) DO NOTHING
                 """
         ).execute(arguments: [
-            hlc, changeset.description, operation.author.rawValue, action.kind, action.article?.rawValue, subject,
+            hlc, changeset, operation.author.rawValue, action.kind, action.article?.rawValue, subject,
             WireFormat.encode(operation), origin.rawValue, Int64(now),
         ])
         guard db.changesCount > 0 else { return false }
 
+        // Facts that may arrive before what they refer to (a removal before its addition, a
+        // supersession before its version, a deletion before its highlight) are written as
+        // placeholder rows by upsert, so every rule is one statement per fact, in any order.
         let author = operation.author.rawValue
         switch action {
         case .importArticle(let article, let title, let text):
@@ -42,23 +46,17 @@ struct OperationApplier {
         case .addTag(let article, let tag):
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO tag_additions (hlc, article, tag, author, live)
-                    VALUES (?1, ?2, ?3, ?4, NOT EXISTS (SELECT 1 FROM tag_tombstones WHERE addition = ?1))
+                    INSERT INTO tag_additions (hlc, article, tag, author, live) VALUES (?, ?, ?, ?, 1)
+                    ON CONFLICT (hlc) DO UPDATE SET article = excluded.article, tag = excluded.tag, author = excluded.author
                     """
             ).execute(arguments: [hlc, article.rawValue, tag.rawValue, author])
         case .removeTag(_, _, let removes):
-            for addition in removes {
-                let key = addition.description
-                try db.cachedStatement(sql: "INSERT OR IGNORE INTO tag_tombstones (addition) VALUES (?)")
-                    .execute(arguments: [key])
-                try db.cachedStatement(sql: "UPDATE tag_additions SET live = 0 WHERE hlc = ?").execute(arguments: [key])
-            }
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO tag_additions (hlc, live) VALUES (?, 0) ON CONFLICT (hlc) DO UPDATE SET live = 0")
+            for addition in removes { try statement.execute(arguments: [addition.description]) }
         case .createNote(let note, let article, let body, let highlight):
             try db.cachedStatement(
-                sql: """
-                    INSERT INTO notes (id, article, highlight, author, created) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO NOTHING
-                    """
+                sql: "INSERT INTO notes (id, article, highlight, author, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
             ).execute(arguments: [note.rawValue, article.rawValue, highlight?.rawValue, author, hlc])
             try addNoteVersion(hlc: hlc, note: note.rawValue, author: author, body: body, base: [])
         case .editNote(let note, let body, let base):
@@ -69,19 +67,19 @@ struct OperationApplier {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO highlights (id, article, author, created, exact, prefix, suffix, start, "end", deleted)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-                            EXISTS (SELECT 1 FROM highlight_deletions WHERE highlight = ?1))
-                    ON CONFLICT (id) DO NOTHING
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                    ON CONFLICT (id) DO UPDATE SET article = excluded.article, author = excluded.author,
+                        created = excluded.created, exact = excluded.exact, prefix = excluded.prefix,
+                        suffix = excluded.suffix, start = excluded.start, "end" = excluded."end"
                     """
             ).execute(arguments: [
                 highlight.rawValue, article.rawValue, author, hlc, selector.exact, selector.prefix, selector.suffix,
                 selector.start, selector.end,
             ])
         case .deleteHighlight(let highlight):
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO highlight_deletions (highlight) VALUES (?)")
-                .execute(arguments: [highlight.rawValue])
-            try db.cachedStatement(sql: "UPDATE highlights SET deleted = 1 WHERE id = ?")
-                .execute(arguments: [highlight.rawValue])
+            try db.cachedStatement(
+                sql: "INSERT INTO highlights (id, deleted) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET deleted = 1"
+            ).execute(arguments: [highlight.rawValue])
         }
         return true
     }
@@ -142,59 +140,93 @@ struct OperationApplier {
     // MARK: - Notes
 
     private func addNoteVersion(hlc: String, note: String, author: String, body: String?, base: [Timestamp]) throws {
-        for version in base {
-            let key = version.description
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO note_supersessions (version) VALUES (?)")
-                .execute(arguments: [key])
-            try db.cachedStatement(sql: "UPDATE note_versions SET superseded = 1 WHERE hlc = ?").execute(arguments: [key])
-        }
+        let supersede = try db.cachedStatement(
+            sql: """
+                INSERT INTO note_versions (hlc, superseded, arrived) VALUES (?, 1, 0)
+                ON CONFLICT (hlc) DO UPDATE SET superseded = 1
+                """)
+        for version in base { try supersede.execute(arguments: [version.description]) }
         try db.cachedStatement(
             sql: """
-                INSERT INTO note_versions (hlc, note, author, body, superseded)
-                VALUES (?1, ?2, ?3, ?4, EXISTS (SELECT 1 FROM note_supersessions WHERE version = ?1))
+                INSERT INTO note_versions (hlc, note, author, body, superseded, arrived) VALUES (?, ?, ?, ?, 0, 1)
+                ON CONFLICT (hlc) DO UPDATE SET note = excluded.note, author = excluded.author, body = excluded.body,
+                    arrived = 1
                 """
         ).execute(arguments: [hlc, note, author, body])
-        try resolveNote(note)
-    }
-
-    /// Recomputes a note's displayed state from its heads with ``NoteResolution``.
-    private func resolveNote(_ note: String) throws {
-        guard
-            let current = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT rowid, body FROM notes WHERE id = ?"), arguments: [note])
-        else { return }  // The creation has not arrived yet: nothing to show.
-        let heads = try NoteStore.heads(of: note, db)
-        let resolution = NoteResolution(heads: heads)
-        let winner = resolution.winner
-        let rowid: Int64 = current["rowid"]
-        try db.cachedStatement(
-            sql: """
-                UPDATE notes SET body = ?, updated = ?, updated_by = ?, deleted = ?, conflicted = ? WHERE rowid = ?
-                """
-        ).execute(arguments: [
-            winner?.body, winner?.timestamp.description, winner?.author.rawValue, resolution.isDeleted,
-            resolution.isConflicted, rowid,
-        ])
-        let oldBody: String? = current["body"]
-        if oldBody != winner?.body {
-            try db.cachedStatement(sql: "DELETE FROM note_search WHERE rowid = ?").execute(arguments: [rowid])
-            if let body = winner?.body {
-                try db.cachedStatement(sql: "INSERT INTO note_search (rowid, body) VALUES (?, ?)")
-                    .execute(arguments: [rowid, body])
-            }
+        if let body {
+            // The upsert may have updated a placeholder: look the row up by its unique hlc.
+            try db.cachedStatement(
+                sql: "INSERT INTO note_search (rowid, body) SELECT rowid, ? FROM note_versions WHERE hlc = ?"
+            ).execute(arguments: [body, hlc])
         }
     }
 }
 
-/// Reads of note versions shared by the applier and the queries.
+/// Reads of notes, resolved from their heads with SyncCore's ``NoteResolution``.
 enum NoteStore {
+    /// A created note and the resolution of its current heads.
+    struct ResolvedNote {
+        let id: String
+        let article: String
+        let highlight: String?
+        let author: String
+        let created: String
+        let resolution: NoteResolution
+    }
+
     static func heads(of note: String, _ db: Database) throws -> [NoteVersion] {
         try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT hlc, author, body FROM note_versions WHERE note = ? AND superseded = 0"),
+            db.cachedStatement(
+                sql: "SELECT hlc, author, body FROM note_versions WHERE note = ? AND superseded = 0 AND arrived = 1"),
             arguments: [note]
-        ).map { row in
-            NoteVersion(
-                timestamp: try Timestamp(parsing: row["hlc"]), author: try UserName(row["author"]), body: row["body"])
+        ).map(version)
+    }
+
+    static func version(_ row: Row) throws -> NoteVersion {
+        NoteVersion(timestamp: try Timestamp(parsing: row["hlc"]), author: try UserName(row["author"]), body: row["body"])
+    }
+
+    /// Created notes (of one article, or all) with their resolved state, oldest first;
+    /// deleted ones included only when `includeDeleted`.
+    /// - Complexity: one indexed join; resolution is per note, over its heads (usually one).
+    static func resolved(article: String?, includeDeleted: Bool = false, _ db: Database) throws -> [ResolvedNote] {
+        var sql = """
+            SELECT n.id, n.article, n.highlight, n.author AS creator, n.created, v.hlc, v.author, v.body
+            FROM notes n JOIN note_versions v ON v.note = n.id AND v.superseded = 0 AND v.arrived = 1
+            """
+        var arguments: StatementArguments = []
+        if let article {
+            sql += " WHERE n.article = ?"
+            arguments = [article]
         }
+        sql += " ORDER BY n.created, n.id"
+        var notes: [ResolvedNote] = []
+        var heads: [NoteVersion] = []
+        var current: Row?
+        func flush() {
+            guard let row = current else { return }
+            let resolution = NoteResolution(heads: heads)
+            if includeDeleted || !resolution.isDeleted {
+                notes.append(
+                    ResolvedNote(
+                        id: row["id"], article: row["article"], highlight: row["highlight"], author: row["creator"],
+                        created: row["created"], resolution: resolution))
+            }
+        }
+        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+            if current?["id"] as String? != row["id"] as String {
+                flush()
+                current = row.copy()
+                heads = []
+            }
+            heads.append(try version(row))
+        }
+        flush()
+        return notes
+    }
+
+    /// Whether a note exists and is not deleted.
+    static func isLive(_ note: String, _ db: Database) throws -> Bool {
+        !NoteResolution(heads: try heads(of: note, db)).isDeleted
     }
 }

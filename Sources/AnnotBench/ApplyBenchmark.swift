@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import Replica
+import SyncCore
+
+/// (a) Applying N remote operations to a replica, against inserting N rows of the same
+/// data with plain SQL in one transaction through the same SQLite.
+struct ApplyBenchmark {
+    let folder: URL
+    let operations: Int
+    let runs: Int
+
+    func run() throws {
+        let changesets = try Self.workload(operations: operations)
+        let rows = changesets.flatMap(\.operations)
+        print("\n(a) apply \(rows.count) remote operations (60% tag.add, 10% tag.remove, 20% note.create, 10% note.edit)")
+        var applied: [Double] = []
+        var plain: [Double] = []
+        for run in 0..<runs {
+            // Alternate the order so that neither side always runs on a warmer machine.
+            let order = run % 2 == 0 ? [true, false] : [false, true]
+            for replicaSide in order {
+                if replicaSide {
+                    let replica = try LocalReplica.create(
+                        at: folder.appendingPathComponent("apply-\(run).sqlite").path, user: try UserName("bench"))
+                    applied.append(try Measure.seconds { _ = try replica.apply(changesets, origin: .server) })
+                } else {
+                    plain.append(try Self.plainInsert(rows, path: folder.appendingPathComponent("plain-\(run).sqlite").path))
+                }
+            }
+        }
+        let applyRate = Double(rows.count) / Measure.median(applied)
+        let plainRate = Double(rows.count) / Measure.median(plain)
+        print("  replica apply : median \(Measure.format(Measure.median(applied), 3)) s  (\(Int(applyRate)) ops/s)  runs: \(applied.map { Measure.format($0, 3) })")
+        print("  plain INSERT  : median \(Measure.format(Measure.median(plain), 3)) s  (\(Int(plainRate)) rows/s)  runs: \(plain.map { Measure.format($0, 3) })")
+        print("  ratio         : \(Measure.format(applyRate / plainRate)) of the plain insert rate (goal: at least 0.50)")
+    }
+
+    /// Inserts one row per operation (id, author, kind, article, value) with one cached
+    /// statement in one transaction, on a database configured like a replica.
+    static func plainInsert(_ operations: [SyncOperation], path: String) throws -> Double {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let database = try DatabaseQueue(path: path, configuration: configuration)
+        try database.write { db in
+            try db.execute(
+                sql: "CREATE TABLE plain (id TEXT PRIMARY KEY, author TEXT NOT NULL, kind TEXT NOT NULL, article TEXT, value TEXT)")
+        }
+        // Prepare the values outside the timed part: the baseline is SQLite's insert rate.
+        let values: [StatementArguments] = operations.map { operation in
+            let value: String? =
+                switch operation.action {
+                case .addTag(_, let tag), .removeTag(_, let tag, _): tag.rawValue
+                case .createNote(_, _, let body, _), .editNote(_, let body, _): body
+                default: nil
+                }
+            return [operation.timestamp.description, operation.author.rawValue, operation.action.kind,
+                operation.action.article?.rawValue, value]
+        }
+        return try Measure.seconds {
+            try database.write { db in
+                let statement = try db.makeStatement(sql: "INSERT INTO plain VALUES (?, ?, ?, ?, ?)")
+                for arguments in values { try statement.execute(arguments: arguments) }
+            }
+        }
+    }
+
+    /// Changesets of 100 operations from 10 remote authors on 1,000 articles.
+    static func workload(operations: Int) throws -> [Changeset] {
+        var random = SystemRandomNumberGenerator()
+        let now = SystemWallClock().milliseconds() - 3_600_000
+        var changesets: [Changeset] = []
+        var liveTags: [(ArticleID, TagName, Timestamp)] = []
+        var notes: [(EntityID, Timestamp)] = []
+        var made = 0
+        var author = 0
+        while made < operations {
+            author = (author + 1) % 10
+            var clock = HybridLogicalClock(replica: ReplicaID(bits: UInt64(author + 100)))
+            let user = try UserName("analyst\(author)")
+            var builder = ChangesetBuilder(clock: clock, author: user, now: now + UInt64(made))
+            for _ in 0..<min(100, operations - made) {
+                let article = try ArticleID(String(format: "%03d_bench", Int.random(in: 0..<1000, using: &random)))
+                let roll = Int.random(in: 0..<10, using: &random)
+                try builder.add { time throws(SyncCoreError) in
+                    switch roll {
+                    case 0..<6:
+                        let tag = try TagName("topic/\(Int.random(in: 0..<50, using: &random))")
+                        liveTags.append((article, tag, time))
+                        return .addTag(article: article, tag: tag)
+                    case 6 where !liveTags.isEmpty:
+                        let (article, tag, addition) = liveTags.removeLast()
+                        return .removeTag(article: article, tag: tag, removes: [addition])
+                    case 7, 8:
+                        notes.append((EntityID(creator: time), time))
+                        return .createNote(
+                            note: EntityID(creator: time), article: article, body: "A note about the talks, \(time.counter).",
+                            highlight: nil)
+                    default:
+                        guard let (note, base) = notes.popLast() else { return .addTag(article: article, tag: try TagName("misc")) }
+                        notes.append((note, time))
+                        return .editNote(note: note, body: "Edited: the precondition is a ceasefire.", base: [base])
+                    }
+                }
+                made += 1
+            }
+            clock = builder.clock
+            if let changeset = try builder.build() { changesets.append(changeset) }
+        }
+        return changesets
+    }
+}

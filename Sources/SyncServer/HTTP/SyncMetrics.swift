@@ -1,0 +1,53 @@
+import Hummingbird
+import Prometheus
+
+/// The server's Prometheus metrics, served at `/metrics`.
+public struct SyncMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let accepted: Counter
+    private let duplicates: Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        accepted = registry.makeCounter(name: "syncd_operations_accepted_total", help: "Operations pushed and newly stored.")
+        duplicates = registry.makeCounter(name: "syncd_operations_duplicate_total", help: "Operations pushed again (idempotent retries).")
+    }
+
+    func pushed(_ outcome: PushOutcome) {
+        accepted.increment(by: Int64(outcome.accepted))
+        duplicates.increment(by: Int64(outcome.duplicates))
+    }
+
+    func rejected(_ code: String) {
+        registry.makeCounter(name: "syncd_rejections_total", labels: [("reason", code)], help: "Requests rejected, by error code.")
+            .increment()
+    }
+
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        let labels = [("method", method), ("route", route), ("status", String(status))]
+        registry.makeCounter(name: "syncd_requests_total", labels: labels, help: "HTTP requests served.").increment()
+        registry.makeDurationHistogram(
+            name: "syncd_request_duration_seconds", labels: [("method", method), ("route", route)],
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2), .seconds(10)],
+            help: "HTTP request latency."
+        ).record(duration)
+    }
+}
+
+/// Counts requests and records their latency, by route pattern (not raw path).
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = SyncRequestContext
+    let metrics: SyncMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let route = context.endpointPath ?? "unmatched"
+        metrics.request(
+            method: request.method.rawValue, route: route, status: response.status.code, duration: ContinuousClock.now - start)
+        return response
+    }
+}

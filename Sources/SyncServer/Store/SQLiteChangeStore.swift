@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// The embedded store: one SQLite file, `syncd.sqlite` in the data folder. The default,
+/// needing no other server.
+///
+/// Durability: `synchronous = FULL` in WAL mode, so a commit is on disk when it returns.
+/// Throughput: pushes that arrive while a commit is in progress wait and are then committed
+/// together in one transaction (group commit), so one fsync serves many clients.
+public final class SQLiteChangeStore: ChangeStore {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    private let committer: GroupCommitter
+
+    /// Opens (creating if needed) the store in `directory`, applying the schema from
+    /// `migrations/server-sqlite/`.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = (directory as NSString).appendingPathComponent("syncd.sqlite")
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        for migration in EmbeddedMigrations.set("server-sqlite") {
+            migrator.registerMigration(migration.id) { db in try db.execute(sql: migration.sql) }
+        }
+        try migrator.migrate(pool)
+        committer = GroupCommitter(pool: pool)
+    }
+
+    public func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
+        try await committer.commit(changesets)
+    }
+
+    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
+        try await pool.read { db in
+            var rows = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT seq, changeset, payload FROM operations WHERE seq > ? ORDER BY seq LIMIT ?"),
+                arguments: [cursor, limit + 1])
+            let more = rows.count > limit
+            if more { rows.removeLast() }
+            var operations = rows.map { StoredOperation(seq: $0[0], changeset: $0[1], payload: $0[2]) }
+            // Never split a changeset: complete the last one from its index.
+            if more, let last = operations.last {
+                let rest = try Row.fetchAll(
+                    db.cachedStatement(sql: "SELECT seq, changeset, payload FROM operations WHERE changeset = ? AND seq > ? ORDER BY seq"),
+                    arguments: [last.changeset, last.seq])
+                operations += rest.map { StoredOperation(seq: $0[0], changeset: $0[1], payload: $0[2]) }
+            }
+            let next = operations.last?.seq ?? cursor
+            let remaining = more ? try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operations WHERE seq > ?)", arguments: [next]) ?? false : false
+            return PullPage(operations: operations, cursor: next, more: remaining)
+        }
+    }
+
+    public func putUser(_ user: ServerUser, tokenHash: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO users (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET role = excluded.role, token_hash = excluded.token_hash, revoked_at = NULL
+                    """,
+                arguments: [user.name, user.role.rawValue, tokenHash, Self.now()])
+        }
+    }
+
+    public func user(tokenHash: String) async throws -> ServerUser? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT name, role FROM users WHERE token_hash = ? AND revoked_at IS NULL"),
+                arguments: [tokenHash]
+            ).flatMap { row in Role(rawValue: row["role"]).map { ServerUser(name: row["name"], role: $0) } }
+        }
+    }
+
+    public func users() async throws -> [ServerUser] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, role, revoked_at FROM users ORDER BY name").compactMap { row in
+                Role(rawValue: row["role"]).map { ServerUser(name: row["name"], role: $0, revoked: row["revoked_at"] != nil) }
+            }
+        }
+    }
+
+    public func revokeUser(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET revoked_at = ? WHERE name = ?", arguments: [Self.now(), name])
+            return db.changesCount > 0
+        }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// Commits pushes in groups: while one transaction commits, later pushes queue up, and
+/// the next transaction takes them all. Each changeset stays atomic; a failing transaction
+/// fails every push in it, and none of them is acknowledged.
+actor GroupCommitter {
+    private let pool: DatabasePool
+    private var queue: [(changesets: [EncodedChangeset], continuation: CheckedContinuation<PushOutcome, any Error>)] = []
+    private var committing = false
+
+    init(pool: DatabasePool) { self.pool = pool }
+
+    func commit(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.append((changesets, continuation))
+            if !committing {
+                committing = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            let batch = queue
+            queue.removeAll()
+            let pushes = batch.map(\.changesets)
+            do {
+                let outcomes = try await pool.write { db in try Self.insert(pushes, db) }
+                for (index, item) in batch.enumerated() { item.continuation.resume(returning: outcomes[index]) }
+            } catch {
+                for item in batch { item.continuation.resume(throwing: error) }
+            }
+        }
+        committing = false
+    }
+
+    private static func insert(_ pushes: [[EncodedChangeset]], _ db: Database) throws -> [PushOutcome] {
+        let now = SQLiteChangeStore.now()
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO operations (hlc, changeset, author, payload, received_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (hlc) DO NOTHING
+                """)
+        var outcomes: [PushOutcome] = []
+        for changesets in pushes {
+            var outcome = PushOutcome(accepted: 0, duplicates: 0, head: 0)
+            for changeset in changesets {
+                for operation in changeset.operations {
+                    try statement.execute(arguments: [operation.hlc, changeset.id, changeset.author, operation.payload, now])
+                    if db.changesCount > 0 { outcome.accepted += 1 } else { outcome.duplicates += 1 }
+                }
+            }
+            outcomes.append(outcome)
+        }
+        let head = try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM operations") ?? 0
+        return outcomes.map { PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) }
+    }
+}

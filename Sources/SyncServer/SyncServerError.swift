@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SyncCore
+
+/// Every error the sync server reports. Each renders as a JSON body
+/// `{"error":{"code":"…","message":"…"}}` with a 4xx status (or 503 when the store is
+/// unreachable), so a client can act on `code` and show `message` to a person.
+public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringConvertible {
+    /// The HTTP status of the response.
+    public let status: HTTPResponse.Status
+    /// A stable, machine-readable code.
+    public let code: String
+    /// A sentence a person can act on.
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    // MARK: - The rejections of the protocol
+
+    static func unauthorized(_ message: String) -> Self { .init(.unauthorized, code: "unauthorized", message) }
+    static func forbidden(_ message: String) -> Self { .init(.forbidden, code: "forbidden", message) }
+    static func authorship(_ author: String, user: String) -> Self {
+        .init(.forbidden, code: "authorship",
+            "operations must be authored by the pushing user: '\(user)' cannot push an operation by '\(author)'")
+    }
+    static func malformed(_ error: SyncCoreError) -> Self {
+        if case .clockDrift = error { return .init(.badRequest, code: "clock_drift", error.description) }
+        return .init(.badRequest, code: "malformed", error.description)
+    }
+    static func badRequest(_ message: String) -> Self { .init(.badRequest, code: "bad_request", message) }
+    static func tooLarge(_ limit: Int) -> Self {
+        .init(.contentTooLarge, code: "body_too_large", "the request body is larger than the limit of \(limit) bytes: push in smaller batches")
+    }
+    static func tooManyOperations(_ limit: Int) -> Self {
+        .init(.contentTooLarge, code: "too_many_operations", "a request may hold at most \(limit) operations: push in smaller batches")
+    }
+    static func notFound(_ message: String) -> Self { .init(.notFound, code: "not_found", message) }
+    static func conflict(_ message: String) -> Self { .init(.conflict, code: "conflict", message) }
+    static func unavailable(_ message: String) -> Self { .init(.serviceUnavailable, code: "store_unavailable", message) }
+    static func unsupportedEncoding(_ encoding: String) -> Self {
+        .init(.unsupportedMediaType, code: "unsupported_encoding", "Content-Encoding '\(encoding)' is not supported: use gzip or none")
+    }
+
+    // MARK: - Rendering
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.jsonResponse(status: status, code: code, message: message)
+    }
+
+    static func jsonResponse(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        let body = try! JSONSerialization.data(
+            withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import SyncServer
+
+extension Syncd {
+    struct User: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage the users who may sync.",
+            subcommands: [Add.self, List.self, Revoke.self]
+        )
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Add a user (or renew its token) and print its token, once.",
+                discussion: "Roles: reader (pull only), annotator (push own operations), admin (also manage users). Only a hash of the token is stored."
+            )
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The user's name, as in 'annot init --user'.")
+            var name: String
+            @Option(help: "reader, annotator or admin.")
+            var role: String
+
+            func run() async throws {
+                let user = try UserAdministration.validate(name: name, role: role)
+                let token = try await UserAdministration.add(user, to: try SQLiteChangeStore(directory: store.data))
+                print(token)
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List users and their roles.")
+            @OptionGroup var store: StoreOptions
+
+            func run() async throws {
+                for user in try await SQLiteChangeStore(directory: store.data).users() {
+                    print("\(user.name)\t\(user.role.rawValue)\(user.revoked ? "\trevoked" : "")")
+                }
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Revoke a user's token.")
+            @OptionGroup var store: StoreOptions
+            @Argument(help: "The user's name.")
+            var name: String
+
+            func run() async throws {
+                guard try await SQLiteChangeStore(directory: store.data).revokeUser(named: name) else {
+                    throw SyncServerError(.notFound, code: "not_found", "no user named '\(name)'")
+                }
+                print("Revoked \(name).")
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Runs the built `annot` binary as a user would, on a replica in a temporary folder.
+struct AnnotCLI {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let replica: String
+
+    /// The folder holding the built products (beside the test bundle).
+    static var productsFolder: URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: bundle.appendingPathComponent("annot").path) { return bundle }
+        return Bundle.main.bundleURL
+    }
+
+    static var binary: String { productsFolder.appendingPathComponent("annot").path }
+
+    /// The sample corpus beside the clone, as CI has it.
+    static var corpus: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.deletingLastPathComponent().appendingPathComponent("shared/corpus").path
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let process = try start(arguments, stdin: stdin)
+        return process.wait()
+    }
+
+    /// Starts the binary without waiting for it.
+    func start(_ arguments: [String], stdin: Data? = nil) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ANNOT_REPLICA"] = replica
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let input = Pipe()
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(stdin) }
+        try input.fileHandleForWriting.close()
+        return Running(process: process, out: out, err: err)
+    }
+
+    struct Running {
+        let process: Process
+        let out: Pipe
+        let err: Pipe
+
+        func wait() -> Result {
+            // Read before waiting, so a full pipe cannot block the child.
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+}
+
+/// A temporary folder removed when the value is released.
+final class TemporaryFolder {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("annot-e2e-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
