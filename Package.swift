@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "syncd",
             dependencies: [
-                "SyncServer",
+                "SyncServer", "SyncCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
-            dependencies: ["annot"],
+            dependencies: ["annot", "syncd"],
             swiftSettings: strictSwift
         ),
         .testTarget(
@@ -102,6 +102,7 @@ let package = Package(
             dependencies: [
                 "SyncServer", "SyncCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             swiftSettings: strictSwift
         ),

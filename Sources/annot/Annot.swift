@@ -24,7 +24,8 @@ struct Annot: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Init.self, Import.self, List.self, Show.self, Tag.self, Untag.self, Tags.self, Note.self, Notes.self,
-            Highlight.self, Search.self, Log.self, Conflicts.self, Export.self, Changes.self, Apply.self,
+            Highlight.self, Search.self, Log.self, Conflicts.self, Export.self, Changes.self, Apply.self, Remote.self,
+            Sync.self, Status.self,
         ]
     )
 

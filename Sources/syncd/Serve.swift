@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import SyncCore
 import SyncServer
 
 extension Syncd {
@@ -30,7 +31,9 @@ extension Syncd {
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
             guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
-            guard maxOperations >= 1 else { throw ValidationError("--max-operations must be at least 1") }
+            guard maxOperations >= Changeset.maxOperations else {
+                throw ValidationError("--max-operations must be at least \(Changeset.maxOperations), the size of the largest changeset")
+            }
             guard maxDriftSeconds >= 0 else { throw ValidationError("--max-drift-seconds must be 0 or more") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         }

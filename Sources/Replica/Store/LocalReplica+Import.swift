@@ -5,6 +5,10 @@ extension LocalReplica {
     /// How many operations one import changeset holds at most; a large import is several
     /// changesets, still committed in one transaction.
     static let importChunk = 1000
+    /// How many bytes of article text one import changeset holds at most (one article may
+    /// exceed it alone), so that every changeset fits in one push to a server with the
+    /// default body limit.
+    static let importChunkBytes = 1024 * 1024
 
     /// Imports articles from files, all or nothing.
     ///
@@ -34,7 +38,9 @@ extension LocalReplica {
                 var unchanged: [String] = []
                 let applier = OperationApplier(db: db, now: wallClock.milliseconds())
                 var builder = ChangesetBuilder(clock: identity.clock, author: identity.user, now: wallClock.milliseconds())
+                var pendingBytes = 0
                 func flush() throws {
+                    pendingBytes = 0
                     guard let changeset = try builder.build() else { return }
                     let id = changeset.id.description
                     for operation in changeset.operations {
@@ -53,6 +59,8 @@ extension LocalReplica {
                         unchanged.append(file.id.rawValue)
                     } else {
                         let title = TitleExtractor.title(of: file.text)
+                        if pendingBytes > 0, pendingBytes + file.text.utf8.count > Self.importChunkBytes { try flush() }
+                        pendingBytes += file.text.utf8.count
                         try builder.add { _ in .importArticle(article: file.id, title: title, text: file.text) }
                         imported.append(file.id.rawValue)
                         if builder.operations.count >= Self.importChunk { try flush() }

@@ -130,6 +130,10 @@ public enum WireFormat {
             throw .malformed("not valid JSON")
         }
         guard let document = root as? [String: Any] else { throw .malformed("the document must be a JSON object") }
+        return try decodeDocument(document)
+    }
+
+    static func decodeDocument(_ document: [String: Any]) throws(SyncCoreError) -> [Changeset] {
         var fields = Fields(document, context: "document")
         let format = try fields.string("format")
         guard format == formatName else { throw .malformed("format must be \"\(formatName)\", not \"\(format)\"") }
@@ -329,5 +333,13 @@ extension WireFormat {
         writer.value(version)
         writer.raw("}")
         return writer.bytes
+    }
+}
+
+extension WireFormat {
+    /// Decodes a changes document already parsed into a JSON object (for example the
+    /// `changes` member of a pull response).
+    public static func decode(document: [String: Any]) throws(SyncCoreError) -> [Changeset] {
+        try decodeDocument(document)
     }
 }

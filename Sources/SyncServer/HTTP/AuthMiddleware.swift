@@ -11,7 +11,8 @@ struct AuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw SyncServerError.unauthorized("missing 'Authorization: Bearer TOKEN' header: ask an admin for a token")
         }
-        guard header.hasPrefix("Bearer "), header.count > 7 else {
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw SyncServerError.unauthorized("the Authorization header must be 'Bearer TOKEN'")
         }
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)

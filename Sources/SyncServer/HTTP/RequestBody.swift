@@ -1,5 +1,6 @@
 import CompressNIO
 import Hummingbird
+import NIOCore
 
 /// Reads request bodies within the limits, decompressing gzip.
 enum RequestBody {
@@ -15,6 +16,9 @@ enum RequestBody {
         do {
             buffer = try await request.body.collect(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw SyncServerError.tooLarge(limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked body (no Content-Length) that grew past the limit.
             throw SyncServerError.tooLarge(limit)
         }
         switch request.headers[.contentEncoding]?.lowercased() {

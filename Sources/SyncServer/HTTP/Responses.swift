@@ -7,7 +7,7 @@ enum Responses {
     /// Bodies smaller than this are not worth compressing.
     static let compressionThreshold = 1024
 
-    static func json(_ bytes: [UInt8], request: Request, status: HTTPResponse.Status = .ok) -> Response {
+    static func json(encoded bytes: [UInt8], request: Request, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         var buffer = ByteBuffer(bytes: bytes)
@@ -15,13 +15,16 @@ enum Responses {
             headers[.contentEncoding] = "gzip"
             buffer = compressed
         }
+        if bytes.count >= compressionThreshold {
+            headers[.vary] = "Accept-Encoding"
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 
     static func json<T: Encodable>(_ value: T, request: Request, status: HTTPResponse.Status = .ok) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return json(Array(try! encoder.encode(value)), request: request, status: status)
+        return json(encoded: Array(try! encoder.encode(value)), request: request, status: status)
     }
 
     static func accepts(gzip request: Request) -> Bool {

@@ -56,7 +56,7 @@ struct SyncRoutes: Sendable {
         var bytes: [UInt8] = Array(#"{"changes":"#.utf8)
         bytes += WireFormat.document(rawChangesets: page.changesetGroups)
         bytes += Array(#","cursor":\#(page.cursor),"more":\#(page.more)}"#.utf8)
-        return Responses.json(bytes, request: request)
+        return Responses.json(encoded: bytes, request: request)
     }
 
     static func integer(_ text: String?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
@@ -135,7 +135,7 @@ struct SyncRoutes: Sendable {
     func export(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
         let snapshot = try await StoreCall.run { try await corpus.snapshot() }
-        return Responses.json(Array(snapshot.canonicalJSON()), request: request)
+        return Responses.json(encoded: Array(snapshot.canonicalJSON()), request: request)
     }
 
     // MARK: - Users

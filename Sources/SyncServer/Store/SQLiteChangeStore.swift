@@ -32,27 +32,43 @@ public final class SQLiteChangeStore: ChangeStore {
     }
 
     public func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
-        try await committer.commit(changesets)
+        try await guarded { try await committer.commit(changesets) }
+    }
+
+    /// Runs a store call, reporting a database that cannot serve right now (locked past the
+    /// busy timeout, disk full, I/O error) as ``StoreUnavailable``: the client gets a 503
+    /// and retries, rather than a 500.
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError
+            where [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN].contains(error.resultCode)
+        {
+            throw StoreUnavailable(reason: error.message ?? "\(error.resultCode)")
+        }
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
-        try await pool.read { db in
-            var rows = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT seq, changeset, payload FROM operations WHERE seq > ? ORDER BY seq LIMIT ?"),
-                arguments: [cursor, limit + 1])
-            let more = rows.count > limit
-            if more { rows.removeLast() }
-            var operations = rows.map { StoredOperation(seq: $0[0], changeset: $0[1], payload: $0[2]) }
-            // Never split a changeset: complete the last one from its index.
-            if more, let last = operations.last {
-                let rest = try Row.fetchAll(
-                    db.cachedStatement(sql: "SELECT seq, changeset, payload FROM operations WHERE changeset = ? AND seq > ? ORDER BY seq"),
-                    arguments: [last.changeset, last.seq])
-                operations += rest.map { StoredOperation(seq: $0[0], changeset: $0[1], payload: $0[2]) }
+        try await guarded {
+            try await pool.read { db in
+                // Walk the log in sequence order from the cursor, and stop at the first
+                // changeset boundary past `limit`: a page never splits a run of one
+                // changeset, and reads only the rows it returns plus one.
+                let rows = try Row.fetchCursor(
+                    db.cachedStatement(sql: "SELECT seq, changeset, payload FROM operations WHERE seq > ? ORDER BY seq"),
+                    arguments: [cursor])
+                var operations: [StoredOperation] = []
+                var more = false
+                while let row = try rows.next() {
+                    let operation = StoredOperation(seq: row[0], changeset: row[1], payload: row[2])
+                    if operations.count >= limit, operation.changeset != operations.last?.changeset {
+                        more = true
+                        break
+                    }
+                    operations.append(operation)
+                }
+                return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: more)
             }
-            let next = operations.last?.seq ?? cursor
-            let remaining = more ? try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operations WHERE seq > ?)", arguments: [next]) ?? false : false
-            return PullPage(operations: operations, cursor: next, more: remaining)
         }
     }
 
@@ -131,18 +147,22 @@ actor GroupCommitter {
 
     private static func insert(_ pushes: [[EncodedChangeset]], _ db: Database) throws -> [PushOutcome] {
         let now = SQLiteChangeStore.now()
+        // Look before inserting: a conflicting INSERT would still consume a sequence number,
+        // and the log's sequence is meant to have no gaps.
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM operations WHERE hlc = ?")
         let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO operations (hlc, changeset, author, payload, received_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (hlc) DO NOTHING
-                """)
+            sql: "INSERT INTO operations (hlc, changeset, author, payload, received_at) VALUES (?, ?, ?, ?, ?)")
         var outcomes: [PushOutcome] = []
         for changesets in pushes {
             var outcome = PushOutcome(accepted: 0, duplicates: 0, head: 0)
             for changeset in changesets {
                 for operation in changeset.operations {
-                    try statement.execute(arguments: [operation.hlc, changeset.id, changeset.author, operation.payload, now])
-                    if db.changesCount > 0 { outcome.accepted += 1 } else { outcome.duplicates += 1 }
+                    if try Bool.fetchOne(exists, arguments: [operation.hlc]) == true {
+                        outcome.duplicates += 1
+                    } else {
+                        try statement.execute(arguments: [operation.hlc, changeset.id, changeset.author, operation.payload, now])
+                        outcome.accepted += 1
+                    }
                 }
             }
             outcomes.append(outcome)

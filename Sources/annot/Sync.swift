@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Replica
+
+extension Annot {
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send your changes to the server and receive everyone else's.",
+            discussion: """
+                Pushes the operations you authored (on this replica or another of yours) that the server \
+                does not have, then pulls until caught up. Safe to interrupt and to repeat: the next \
+                sync continues where this one stopped, and nothing is applied twice.
+                """
+        )
+
+        @OptionGroup var replica: ReplicaOptions
+        @Option(help: "Operations per push request.")
+        var batch = 2000
+        @OptionGroup var output: OutputOptions
+
+        struct Report: Encodable {
+            var pushed = 0
+            var alreadyOnServer = 0
+            var received = 0
+            var duplicates = 0
+            var server = ""
+        }
+
+        func validate() throws {
+            guard (1...20_000).contains(batch) else { throw ValidationError("--batch must be from 1 to 20000") }
+        }
+
+        func run() async throws {
+            let local = try replica.open()
+            guard let remote = try local.remote() else {
+                throw AnnotError("no sync server set: use 'annot remote set URL --token TOKEN'")
+            }
+            let client = SyncClient(baseURL: remote.url, token: remote.token)
+            var report = Report(server: remote.url)
+            do {
+                try await client.checkReachable()
+                try await push(local, client, &report)
+                try await pull(local, client, from: remote.pullCursor, &report)
+                try local.recordSync(error: nil)
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                try? local.recordSync(error: "\(error)")
+                throw error
+            }
+            if output.json { return Output.json(report) }
+            print("Sent \(report.pushed) operation(s)\(report.alreadyOnServer > 0 ? " (\(report.alreadyOnServer) already there)" : ""); received \(report.received) new operation(s) from \(report.server).")
+        }
+
+        private func push(_ local: LocalReplica, _ client: SyncClient, _ report: inout Report) async throws {
+            var size = batch
+            while let next = try local.pendingPush(limit: size) {
+                if next.operations == 0 {
+                    try local.markPushed(through: next.lastSeq)
+                    break
+                }
+                do {
+                    let outcome = try await client.push(next.document)
+                    try local.markPushed(through: next.lastSeq)
+                    report.pushed += outcome.accepted
+                    report.alreadyOnServer += outcome.duplicates
+                } catch let rejection as ServerRejection where rejection.status == 413 && size > 1 {
+                    size = max(1, size / 4)  // the server's limits are lower than ours: smaller batches
+                }
+            }
+        }
+
+        private func pull(_ local: LocalReplica, _ client: SyncClient, from start: Int64, _ report: inout Report) async throws {
+            var cursor = start
+            let interactive = Output.stderrIsTerminal && !output.json
+            while true {
+                let page = try await client.pull(after: cursor, limit: 5000)
+                let applied = try local.applyPulled(page.changesets, cursor: page.cursor)
+                report.received += applied.applied
+                report.duplicates += applied.duplicates
+                cursor = page.cursor
+                if interactive && page.more {
+                    FileHandle.standardError.write(Data("\rReceived \(report.received) operation(s)…".utf8))
+                }
+                if !page.more { break }
+            }
+            if interactive && report.received > 5000 { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the replica, its pending operations and its last sync.")
+
+        @OptionGroup var replica: ReplicaOptions
+        @OptionGroup var output: OutputOptions
+
+        struct Report: Encodable {
+            let replica: String
+            let user: String
+            let path: String
+            let pending: Int
+            let server: String?
+            let lastSync: String?
+            let lastError: String?
+        }
+
+        func run() async throws {
+            let local = try replica.open()
+            let identity = try local.identity()
+            let remote = try local.remote()
+            let lastSync = remote?.lastSyncAt.map {
+                Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)
+            }
+            let report = Report(
+                replica: identity.replica.rawValue, user: identity.user.rawValue, path: local.path,
+                pending: try local.pendingCount(), server: remote?.url,
+                lastSync: lastSync, lastError: remote?.lastError)
+            if output.json { return Output.json(report) }
+            print("Replica \(report.replica) of \(report.user) at \(report.path)")
+            print("Pending: \(report.pending) operation(s) not yet on the server")
+            print("Server: \(report.server ?? "none (annot remote set URL --token TOKEN)")")
+            print("Last sync: \(report.lastSync ?? "never")")
+            if let error = report.lastError { print("Last sync failed: \(error)") }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Testing
+
+/// Real `syncd` and `annot` processes on loopback: analysts who worked offline, with
+/// conflicting work, converge through the server whatever the order of their syncs, and
+/// crashes of either side lose nothing.
+@Suite(.serialized)
+struct SyncEndToEndTests {
+    let folder = TemporaryFolder()
+
+    /// An analyst with a replica of the sample corpus pointed at `server`.
+    func analyst(_ name: String, server: SyncdProcess, corpus: String = AnnotCLI.corpus) throws -> AnnotCLI {
+        let cli = AnnotCLI(replica: folder.path("\(name).sqlite"))
+        try expectSuccess(cli.run(["init", "--user", name]))
+        try expectSuccess(cli.run(["import", corpus]))
+        let token = try server.addUser(name)
+        try expectSuccess(cli.run(["remote", "set", server.url, "--token", token]))
+        return cli
+    }
+
+    @discardableResult
+    func expectSuccess(_ result: AnnotCLI.Result, sourceLocation: SourceLocation = #_sourceLocation) -> AnnotCLI.Result {
+        #expect(result.status == 0, "exit \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    func startServer() throws -> SyncdProcess {
+        let server = SyncdProcess(data: folder.path("server"))
+        try server.start()
+        return server
+    }
+
+    /// The server's merged view, in the canonical export form.
+    func serverExport(_ server: SyncdProcess, token: String) throws -> String {
+        let (status, body) = try server.get("/v1/export", token: token)
+        #expect(status == 200)
+        return String(decoding: body, as: UTF8.self)
+    }
+
+    // MARK: - Convergence
+
+    @Test(arguments: [["carol", "bob", "alice", "bob", "carol"], ["alice", "alice", "carol", "bob", "alice", "carol", "bob"]])
+    func threeAnalystsWithConflictingOfflineWorkConverge(order: [String]) throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let alice = try analyst("alice", server: server)
+        let bob = try analyst("bob", server: server)
+        let carol = try analyst("carol", server: server)
+        let analysts = ["alice": alice, "bob": bob, "carol": carol]
+        for cli in [alice, bob, carol] { expectSuccess(try cli.run(["sync"])) }
+
+        // Given a tag and a note that everyone has seen…
+        expectSuccess(try alice.run(["tag", "003", "precondition"]))
+        let note = expectSuccess(try alice.run(["note", "003", "The precondition is a reduction in violence."]))
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(note.count == 16, "annot note prints the new note's id, got '\(note)'")
+        expectSuccess(try alice.run(["sync"]))
+        expectSuccess(try bob.run(["sync"]))
+
+        // …then offline, in conflict: bob removes the tag while carol (not yet synced) adds
+        // it anew, and alice and bob edit the note at the same time.
+        expectSuccess(try bob.run(["untag", "003", "precondition"]))
+        expectSuccess(try carol.run(["tag", "003", "precondition", "talks/doha"]))
+        expectSuccess(try alice.run(["note", "--edit", String(note.prefix(6)), "Alice: a ceasefire first."]))
+        expectSuccess(try bob.run(["note", "--edit", String(note.prefix(6)), "Bob: a reduction in violence first."]))
+        expectSuccess(try carol.run(["note", "004", "Carol was here."]))
+
+        // When they sync in this order (some twice)…
+        for name in order { expectSuccess(try analysts[name]!.run(["sync"])) }
+        for cli in [alice, bob, carol] { expectSuccess(try cli.run(["sync"])) }
+
+        // Then every replica and the server hold the same state, byte for byte.
+        let exports = try [alice, bob, carol].map { try expectSuccess($0.run(["export"])).stdout }
+        #expect(exports[0] == exports[1])
+        #expect(exports[1] == exports[2])
+        #expect(try serverExport(server, token: try server.addUser("auditor", role: "reader")) == exports[0])
+        // Add wins over the concurrent remove.
+        for cli in [alice, bob, carol] {
+            #expect(try cli.run(["list", "--tag", "precondition"]).stdout.hasPrefix("003_e7379399b3230908"))
+        }
+        // The concurrent edit is not lost: it shows as a conflict, with both values.
+        let conflicts = try bob.run(["conflicts"]).stdout
+        #expect(conflicts.contains("Alice: a ceasefire first."))
+        #expect(conflicts.contains("Bob: a reduction in violence first."))
+
+        // And syncing again changes nothing.
+        let again = expectSuccess(try carol.run(["sync", "--json"])).stdout
+        let report = try JSONSerialization.jsonObject(with: Data(again.utf8)) as? [String: Any]
+        #expect(report?["pushed"] as? Int == 0)
+        #expect(report?["received"] as? Int == 0)
+        #expect(try carol.run(["export"]).stdout == exports[0])
+    }
+
+    // MARK: - Failures
+
+    @Test func syncWithTheServerDownSaysWhyLosesNothingAndContinuesLater() throws {
+        let server = try startServer()
+        let alice = try analyst("alice", server: server)
+        server.stop()
+
+        expectSuccess(try alice.run(["tag", "003", "precondition"]))
+        let failed = try alice.run(["sync"])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
+        #expect(failed.stderr.contains("cannot reach the server"))
+        let status = try alice.run(["status", "--json"]).stdout
+        let pending = (try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])?["pending"] as? Int
+        #expect(pending ?? 0 > 0)
+
+        try server.start()
+        defer { server.stop() }
+        expectSuccess(try alice.run(["sync"]))
+        let reader = try server.addUser("rita", role: "reader")
+        #expect(try serverExport(server, token: reader) == alice.run(["export"]).stdout)
+        #expect(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#))
+    }
+
+    @Test func aBadTokenIsAClearError() throws {
+        let server = try startServer()
+        defer { server.stop() }
+        let alice = try analyst("alice", server: server)
+        expectSuccess(try alice.run(["remote", "set", server.url, "--token", "wrong"]))
+        let failed = try alice.run(["sync"])
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("401"))
+        #expect(failed.stderr.contains("unknown or revoked token"))
+    }
+
+    /// A generated corpus big enough that a sync takes many requests.
+    func largeCorpus(articles: Int) throws -> String {
+        let path = folder.path("large")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for index in 0..<articles {
+            let text = "Generated article \(index)\n\n" + String(repeating: "Talks in Doha continue, day \(index). ", count: 40)
+            try text.write(toFile: "\(path)/\(String(format: "%05d", index))_generated.txt", atomically: true, encoding: .utf8)
+        }
+        return path
+    }
+
+    @Test func serverKilledMidPushLosesNothingAndAppliesNothingTwice() throws {
+        let corpus = try largeCorpus(articles: 400)
+        let server = try startServer()
+        let alice = try analyst("alice", server: server, corpus: corpus)
+        let reader = try server.addUser("rita", role: "reader")
+
+        // When the server is killed (SIGKILL) while alice's sync pushes in small batches…
+        let sync = try alice.start(["sync", "--batch", "5"])
+        Thread.sleep(forTimeInterval: 0.3)
+        server.stop(signal: SIGKILL)
+        let interrupted = sync.wait()
+        if interrupted.status != 0 { #expect(interrupted.stderr.contains("server")) }
+
+        // …and restarted, the next sync finishes the job.
+        try server.start()
+        defer { server.stop() }
+        expectSuccess(try alice.run(["sync"]))
+        let export = try alice.run(["export"]).stdout
+        #expect(try serverExport(server, token: reader) == export)
+        // Exactly once: the log holds each of alice's operations once.
+        let (_, page) = try server.get("/v1/pull?limit=20000", token: reader)
+        let changes = (try JSONSerialization.jsonObject(with: page) as? [String: Any])?["changes"] as? [String: Any]
+        let changesets = changes?["changesets"] as? [[String: Any]] ?? []
+        let onServer = changesets.flatMap { ($0["operations"] as? [[String: Any]] ?? []).compactMap { $0["hlc"] as? String } }
+        let log = try alice.run(["log", "--json", "--limit", "100000"]).stdout
+        let local = (try JSONSerialization.jsonObject(with: Data(log.utf8)) as? [[String: Any]])?.count
+        #expect(onServer.count == 400)
+        #expect(Set(onServer).count == onServer.count)
+        #expect(local == 400)
+    }
+
+    @Test func clientKilledMidSyncRecoversOnTheNextSync() throws {
+        let corpus = try largeCorpus(articles: 400)
+        let server = try startServer()
+        defer { server.stop() }
+        let alice = try analyst("alice", server: server, corpus: corpus)
+        expectSuccess(try alice.run(["sync"]))
+        let bob = try analyst("bob", server: server)
+
+        // When bob's first sync (pushing his import, pulling alice's) is killed part way…
+        let sync = try bob.start(["sync", "--batch", "1"])
+        Thread.sleep(forTimeInterval: 0.25)
+        kill(sync.process.processIdentifier, SIGKILL)
+        _ = sync.wait()
+
+        // …the next one converges.
+        expectSuccess(try bob.run(["sync"]))
+        expectSuccess(try alice.run(["sync"]))
+        #expect(try bob.run(["export"]).stdout == alice.run(["export"]).stdout)
+    }
+}

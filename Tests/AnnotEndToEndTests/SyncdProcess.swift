@@ -1,0 +1,111 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real `syncd serve` process on loopback, on a free port, with its data in a folder.
+final class SyncdProcess: @unchecked Sendable {
+    let data: String
+    private(set) var port: Int = 0
+    private var process: Process?
+    private let log: String
+
+    static var binary: String { AnnotCLI.productsFolder.appendingPathComponent("syncd").path }
+
+    init(data: String) {
+        self.data = data
+        self.log = data + ".log"
+    }
+
+    deinit { stop(signal: SIGKILL) }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Runs `syncd` with `arguments` to completion (for `syncd user …`).
+    @discardableResult
+    static func run(_ arguments: [String]) throws -> AnnotCLI.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return AnnotCLI.Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Adds a user and returns its token.
+    func addUser(_ name: String, role: String = "annotator") throws -> String {
+        let result = try Self.run(["user", "add", name, "--role", role, "--data", data])
+        guard result.status == 0 else { throw Failure("syncd user add failed: \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Starts the server (on the same port as before when restarting) and waits until it listens.
+    func start() throws {
+        let portFile = data + ".port"
+        try? FileManager.default.removeItem(atPath: portFile)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--data", data, "--port", String(port), "--port-file", portFile, "--log-level", "warning"]
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        self.process = process
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
+                let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                self.port = port
+                return
+            }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw Failure("syncd did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+    }
+
+    /// Stops the server with `signal` (SIGTERM: graceful; SIGKILL: a crash) and waits for it.
+    func stop(signal: Int32 = SIGTERM) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    var exitStatus: Int32? { process?.isRunning == false ? process?.terminationStatus : nil }
+
+    /// GETs `path` with a bearer token and returns the body.
+    func get(_ path: String, token: String) throws -> (status: Int, body: Data) {
+        var request = URLRequest(url: URL(string: url + path)!)
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let box = ResultBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            box.value = (data, (response as? HTTPURLResponse)?.statusCode, error)
+            semaphore.signal()
+        }.resume()
+        semaphore.wait()
+        if let error = box.value?.2 { throw error }
+        return (box.value?.1 ?? 0, box.value?.0 ?? Data())
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        var value: (Data?, Int?, (any Error)?)?
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SyncCore
+import SyncServer
+
+/// A sync server on a real SQLite store in a temporary folder, with one user of each role,
+/// driven through its router by HummingbirdTesting.
+final class ServerFixture: Sendable {
+    let folder: URL
+    let store: SQLiteChangeStore
+    let wallClock: ManualWallClock
+    let configuration: SyncServerConfiguration
+    let adminToken: String
+    let aliceToken: String
+    let bobToken: String
+    let readerToken: String
+
+    /// The wall time the server's clock shows (operations are stamped around it).
+    static let now: UInt64 = 1_764_000_000_000
+
+    init(configure: (inout SyncServerConfiguration) -> Void = { _ in }) async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("syncd-test-\(UUID().uuidString)")
+        store = try SQLiteChangeStore(directory: folder.path)
+        wallClock = ManualWallClock(milliseconds: Self.now)
+        var configuration = SyncServerConfiguration()
+        configure(&configuration)
+        self.configuration = configuration
+        adminToken = try await UserAdministration.add(ServerUser(name: "root", role: .admin), to: store)
+        aliceToken = try await UserAdministration.add(ServerUser(name: "alice", role: .annotator), to: store)
+        bobToken = try await UserAdministration.add(ServerUser(name: "bob", role: .annotator), to: store)
+        readerToken = try await UserAdministration.add(ServerUser(name: "rita", role: .reader), to: store)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    /// Runs `body` against the router, as a client would over HTTP.
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let router = SyncServer.buildRouter(store: store, configuration: configuration, wallClock: wallClock)
+        let app = Application(router: router)
+        return try await app.test(.router) { client in try await body(client) }
+    }
+
+    // MARK: - Requests
+
+    static func headers(token: String?, _ extra: [HTTPField.Name: String] = [:]) -> HTTPFields {
+        var fields = HTTPFields()
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        for (name, value) in extra { fields[name] = value }
+        return fields
+    }
+
+    // MARK: - Operations
+
+    /// Changesets by `author` on replica `replica`, one operation each, stamped from `start`.
+    static func changesets(
+        by author: String, replica: String = "r1", count: Int, start: UInt64 = now - 60_000, perChangeset: Int = 1
+    ) -> [Changeset] {
+        let user = try! UserName(author)
+        let article = try! ArticleID("003_e7379399b3230908")
+        var operations: [SyncOperation] = []
+        for index in 0..<count * perChangeset {
+            let stamp = Timestamp(milliseconds: start + UInt64(index), counter: 0, replica: try! ReplicaID(replica))
+            operations.append(SyncOperation(timestamp: stamp, author: user, action: .addTag(article: article, tag: try! TagName("tag\(index)"))))
+        }
+        return stride(from: 0, to: operations.count, by: perChangeset).map { index in
+            try! Changeset(Array(operations[index..<index + perChangeset]))
+        }
+    }
+
+    static func body(_ changesets: [Changeset]) -> ByteBuffer { ByteBuffer(bytes: Array(WireFormat.encode(changesets))) }
+
+    /// Decodes a JSON response body into a dictionary.
+    static func json(_ response: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    /// The `error.code` of a JSON error body.
+    static func errorCode(_ response: TestResponse) -> String? {
+        (json(response)["error"] as? [String: Any])?["code"] as? String
+    }
+}
