@@ -54,12 +54,16 @@ public enum SyncServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = buildRouter(store: store, configuration: configuration)
-        return Application(
+        var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "syncd"),
+            services: store.services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
+        // Runs with the store's services (its connection pool) already started.
+        app.beforeServerStarts { try await store.prepare() }
+        return app
     }
 }
 

@@ -35,6 +35,8 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
         return .init(.badRequest, code: "malformed", error.description)
     }
     static func badRequest(_ message: String) -> Self { .init(.badRequest, code: "bad_request", message) }
+    /// A problem with how the server was started (a bad store URL), reported by `syncd`.
+    static func configuration(_ message: String) -> Self { .init(.internalServerError, code: "configuration", message) }
     static func tooLarge(_ limit: Int) -> Self {
         .init(.contentTooLarge, code: "body_too_large", "the request body is larger than the limit of \(limit) bytes: push in smaller batches")
     }

@@ -47,13 +47,13 @@ extension Syncd {
             configuration.maxBodyBytes = maxBodyBytes
             configuration.maxOperationsPerRequest = maxOperations
             configuration.maxDrift = UInt64(maxDriftSeconds) * 1000
-            let changeStore = try SQLiteChangeStore(directory: store.data)
+            let changeStore = try store.open(logger: logger)
             let portFile = self.portFile
             let host = self.host
             let app = SyncServer.buildApplication(store: changeStore, configuration: configuration, logger: logger) { port in
                 if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
                 // Unbuffered: whoever started syncd may be waiting for this line on a pipe.
-                FileHandle.standardOutput.write(Data("syncd listening on http://\(host):\(port) (store: \(changeStore.path))\n".utf8))
+                FileHandle.standardOutput.write(Data("syncd listening on http://\(host):\(port) (store: \(changeStore.location))\n".utf8))
             }
             try await app.runService()
         }

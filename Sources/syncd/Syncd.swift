@@ -38,9 +38,3 @@ struct Syncd: AsyncParsableCommand {
         }
     }
 }
-
-/// The options that name the server's store.
-struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The data folder of the embedded SQLite store.", valueName: "dir"))
-    var data: String
-}

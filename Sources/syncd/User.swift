@@ -22,7 +22,7 @@ extension Syncd {
 
             func run() async throws {
                 let user = try UserAdministration.validate(name: name, role: role)
-                let token = try await UserAdministration.add(user, to: try SQLiteChangeStore(directory: store.data))
+                let token = try await store.withStore { try await UserAdministration.add(user, to: $0) }
                 print(token)
             }
         }
@@ -32,7 +32,7 @@ extension Syncd {
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                for user in try await SQLiteChangeStore(directory: store.data).users() {
+                for user in try await store.withStore({ try await $0.users() }) {
                     print("\(user.name)\t\(user.role.rawValue)\(user.revoked ? "\trevoked" : "")")
                 }
             }
@@ -45,7 +45,8 @@ extension Syncd {
             var name: String
 
             func run() async throws {
-                guard try await SQLiteChangeStore(directory: store.data).revokeUser(named: name) else {
+                let name = self.name
+                guard try await store.withStore({ try await $0.revokeUser(named: name) }) else {
                     throw SyncServerError(.notFound, code: "not_found", "no user named '\(name)'")
                 }
                 print("Revoked \(name).")

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import SyncCore
 
 /// Where the server keeps the operation log and its users: the embedded SQLite store or
@@ -6,6 +7,15 @@ import SyncCore
 /// Every method is atomic. A push is idempotent by operation id, and is durable (committed
 /// to disk) when it returns.
 public protocol ChangeStore: Sendable {
+    /// Where the store keeps its data, for people (a file path, or a URL without password).
+    var location: String { get }
+
+    /// Services the store needs running while the server serves (a connection pool).
+    var services: [any Service] { get }
+
+    /// Makes the store ready: applies its schema migrations. Called once before serving.
+    func prepare() async throws
+
     /// Appends changesets to the log, each atomically, skipping operations already held.
     /// - Complexity: O(operations pushed), whatever the size of the log.
     func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome
@@ -23,6 +33,11 @@ public protocol ChangeStore: Sendable {
     func users() async throws -> [ServerUser]
     /// Revokes a user's token. - Returns: `false` when there is no such user.
     func revokeUser(named name: String) async throws -> Bool
+}
+
+extension ChangeStore {
+    public var services: [any Service] { [] }
+    public func prepare() async throws {}
 }
 
 /// A changeset ready for a store: its operations in canonical JSON.

@@ -11,6 +11,7 @@ import SyncCore
 public final class SQLiteChangeStore: ChangeStore {
     /// The database file.
     public let path: String
+    public var location: String { path }
     let pool: DatabasePool
     private let committer: GroupCommitter
 
@@ -22,13 +23,14 @@ public final class SQLiteChangeStore: ChangeStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.pool = pool
         var migrator = DatabaseMigrator()
         for migration in EmbeddedMigrations.set("server-sqlite") {
             migrator.registerMigration(migration.id) { db in try db.execute(sql: migration.sql) }
         }
         try migrator.migrate(pool)
-        committer = GroupCommitter(pool: pool)
+        committer = GroupCommitter { pushes in try await pool.write { db in try Self.insert(pushes, db) } }
     }
 
     public func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
@@ -110,43 +112,10 @@ public final class SQLiteChangeStore: ChangeStore {
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
-/// Commits pushes in groups: while one transaction commits, later pushes queue up, and
-/// the next transaction takes them all. Each changeset stays atomic; a failing transaction
-/// fails every push in it, and none of them is acknowledged.
-actor GroupCommitter {
-    private let pool: DatabasePool
-    private var queue: [(changesets: [EncodedChangeset], continuation: CheckedContinuation<PushOutcome, any Error>)] = []
-    private var committing = false
-
-    init(pool: DatabasePool) { self.pool = pool }
-
-    func commit(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.append((changesets, continuation))
-            if !committing {
-                committing = true
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while !queue.isEmpty {
-            let batch = queue
-            queue.removeAll()
-            let pushes = batch.map(\.changesets)
-            do {
-                let outcomes = try await pool.write { db in try Self.insert(pushes, db) }
-                for (index, item) in batch.enumerated() { item.continuation.resume(returning: outcomes[index]) }
-            } catch {
-                for item in batch { item.continuation.resume(throwing: error) }
-            }
-        }
-        committing = false
-    }
-
-    private static func insert(_ pushes: [[EncodedChangeset]], _ db: Database) throws -> [PushOutcome] {
-        let now = SQLiteChangeStore.now()
+extension SQLiteChangeStore {
+    /// Stores a group of pushes in the caller's transaction; one outcome per push.
+    static func insert(_ pushes: [[EncodedChangeset]], _ db: Database) throws -> [PushOutcome] {
+        let now = Self.now()
         // Look before inserting: a conflicting INSERT would still consume a sequence number,
         // and the log's sequence is meant to have no gaps.
         let exists = try db.cachedStatement(sql: "SELECT 1 FROM operations WHERE hlc = ?")

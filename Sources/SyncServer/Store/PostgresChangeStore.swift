@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import SyncCore
+
+/// The PostgreSQL store: several `syncd` instances can share one database.
+///
+/// **Ordering.** PostgreSQL sequences can commit out of order: a transaction that took 41
+/// may commit after one that took 42, and a reader that pulled past 42 in between would
+/// skip 41 forever. This store hands out sequence numbers under a lock on the single row
+/// of `log_head`, held from numbering until commit. A push therefore numbers its
+/// operations only after every earlier push has committed and become visible, so the
+/// committed log is always a gap-free prefix of the sequence, and a pull can never miss an
+/// operation. Pushes from all instances serialize on that row for the span of one insert
+/// and commit; the ``GroupCommitter`` batches the pushes of one instance into one such
+/// transaction, so the lock is taken once per group, not once per request.
+///
+/// **Durability.** PostgreSQL's default `synchronous_commit = on`: a commit returns once
+/// its WAL record is on disk.
+///
+/// **Outages.** A lost or refused connection, or a call that takes longer than
+/// ``callTimeout``, is reported as ``StoreUnavailable`` (a 503 to the client); the
+/// connection pool reconnects by itself.
+public final class PostgresChangeStore: ChangeStore {
+    /// The connection pool. It runs as a service of the application (``services``).
+    public let client: PostgresClient
+    /// Where the store is, without its password, for logs.
+    public let location: String
+    /// The longest a store call may take before it is reported unavailable.
+    public let callTimeout: Duration
+    private let logger: Logger
+    private let committer: GroupCommitter
+
+    /// A key for `pg_advisory_xact_lock` that serializes schema migrations across instances.
+    static let migrationLock: Int64 = 0x616E_6E6F_7473_796E  // "annotsyn"
+
+    /// A store on the database that `url` names:
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=disable|prefer|require]`.
+    /// The password may instead come from `password` (for example an environment variable).
+    public init(url: String, password: String? = nil, callTimeout: Duration = .seconds(10), logger: Logger) throws {
+        let parsed = try PostgresLocation(url: url, password: password)
+        client = PostgresClient(configuration: parsed.configuration, backgroundLogger: logger)
+        self.location = parsed.description
+        self.callTimeout = callTimeout
+        self.logger = logger
+        let client = self.client
+        let logger = self.logger
+        committer = GroupCommitter { pushes in
+            try await client.withTransaction(logger: logger) { connection in try await Self.insert(pushes, connection) }
+        }
+    }
+
+    public var services: [any Service] { [client] }
+
+    /// Applies the migrations in `migrations/server-postgres/` that the database lacks. Run
+    /// by every instance at start; an advisory lock makes exactly one of them do the work,
+    /// and the others find it done.
+    public func prepare() async throws {
+        try await guarded(timeout: .seconds(60)) { [client, logger] in
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS syncd_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                    logger: logger)
+                var applied = Set<String>()
+                for try await id in try await connection.query("SELECT id FROM syncd_migrations", logger: logger).decode(String.self) {
+                    applied.insert(id)
+                }
+                for migration in EmbeddedMigrations.set("server-postgres") where !applied.contains(migration.id) {
+                    for statement in Self.statements(of: migration.sql) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO syncd_migrations (id, applied_at) VALUES (\(migration.id), \(Self.now()))", logger: logger)
+                }
+            }
+        }
+    }
+
+    /// The statements of a migration file: comments dropped, split at a `;` that ends a line.
+    static func statements(of sql: String) -> [String] {
+        var statements: [String] = []
+        var current = ""
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("--") || trimmed.isEmpty { continue }
+            current += line + "\n"
+            if trimmed.hasSuffix(";") {
+                statements.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+                current = ""
+            }
+        }
+        let rest = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !rest.isEmpty { statements.append(rest) }
+        return statements
+    }
+
+    // MARK: - The log
+
+    public func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
+        try await guarded { [committer] in try await committer.commit(changesets) }
+    }
+
+    /// Stores a group of pushes in the caller's transaction, numbering the new operations
+    /// under the `log_head` lock; one outcome per push.
+    static func insert(_ pushes: [[EncodedChangeset]], _ connection: PostgresConnection) async throws -> [PushOutcome] {
+        let logger = Logger(label: "syncd.postgres")
+        // 1. The ordered commit point: wait for every earlier push to commit.
+        var head: Int64 = 0
+        for try await seq in try await connection.query(
+            "SELECT seq FROM log_head WHERE singleton = 1 FOR UPDATE", logger: logger
+        ).decode(Int64.self) {
+            head = seq
+        }
+        // 2. Which operations are already held (read after the lock: it sees every commit before ours).
+        let hlcs = pushes.flatMap { $0.flatMap { $0.operations.map(\.hlc) } }
+        var held = Set<String>()
+        for try await hlc in try await connection.query(
+            "SELECT hlc FROM operations WHERE hlc = ANY(\(hlcs))", logger: logger
+        ).decode(String.self) {
+            held.insert(hlc)
+        }
+        // 3. Number and insert the new ones in one statement.
+        var seqs: [Int64] = []
+        var newHLCs: [String] = []
+        var changesetIDs: [String] = []
+        var authors: [String] = []
+        var payloads: [String] = []
+        var outcomes: [PushOutcome] = []
+        for changesets in pushes {
+            var outcome = PushOutcome(accepted: 0, duplicates: 0, head: 0)
+            for changeset in changesets {
+                for operation in changeset.operations {
+                    if held.contains(operation.hlc) {
+                        outcome.duplicates += 1
+                        continue
+                    }
+                    held.insert(operation.hlc)
+                    head += 1
+                    seqs.append(head)
+                    newHLCs.append(operation.hlc)
+                    changesetIDs.append(changeset.id)
+                    authors.append(changeset.author)
+                    payloads.append(operation.payload)
+                    outcome.accepted += 1
+                }
+            }
+            outcomes.append(outcome)
+        }
+        if !seqs.isEmpty {
+            let now = now()
+            try await connection.query(
+                """
+                INSERT INTO operations (seq, hlc, changeset, author, payload, received_at)
+                SELECT s, h, c, a, p, \(now) FROM unnest(\(seqs)::bigint[], \(newHLCs)::text[], \(changesetIDs)::text[], \(authors)::text[], \(payloads)::text[]) AS t(s, h, c, a, p)
+                """, logger: logger)
+            try await connection.query("UPDATE log_head SET seq = \(head) WHERE singleton = 1", logger: logger)
+        }
+        return outcomes.map { PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) }
+    }
+
+    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
+        try await guarded { [client, logger] in
+            // One row past the limit tells whether the page ends inside a changeset.
+            var operations = try await Self.operations(
+                client, logger, "SELECT seq, changeset, payload FROM operations WHERE seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)")
+            guard operations.count > limit else {
+                return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: false)
+            }
+            let extra = operations.removeLast()
+            guard let last = operations.last, extra.changeset == last.changeset else {
+                return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: true)
+            }
+            // The page ends inside a changeset: finish it, reading on in sequence order.
+            var after = last.seq
+            while true {
+                let rest = try await Self.operations(
+                    client, logger, "SELECT seq, changeset, payload FROM operations WHERE seq > \(after) ORDER BY seq LIMIT 1000")
+                let run = rest.prefix { $0.changeset == last.changeset }
+                operations += run
+                let more = run.count < rest.count || rest.count == 1000
+                guard run.count == 1000, let end = rest.last else {
+                    return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: more)
+                }
+                after = end.seq
+            }
+        }
+    }
+
+    private static func operations(_ client: PostgresClient, _ logger: Logger, _ query: PostgresQuery) async throws -> [StoredOperation] {
+        var operations: [StoredOperation] = []
+        for try await (seq, changeset, payload) in try await client.query(query, logger: logger).decode((Int64, String, String).self) {
+            operations.append(StoredOperation(seq: seq, changeset: changeset, payload: payload))
+        }
+        return operations
+    }
+
+    // MARK: - Users
+
+    public func putUser(_ user: ServerUser, tokenHash: String) async throws {
+        try await guarded { [client, logger] in
+            try await client.query(
+                """
+                INSERT INTO users (name, role, token_hash, created_at) VALUES (\(user.name), \(user.role.rawValue), \(tokenHash), \(Self.now()))
+                ON CONFLICT (name) DO UPDATE SET role = excluded.role, token_hash = excluded.token_hash, revoked_at = NULL
+                """, logger: logger)
+        }
+    }
+
+    public func user(tokenHash: String) async throws -> ServerUser? {
+        try await guarded { [client, logger] in
+            for try await (name, role) in try await client.query(
+                "SELECT name, role FROM users WHERE token_hash = \(tokenHash) AND revoked_at IS NULL", logger: logger
+            ).decode((String, String).self) {
+                return Role(rawValue: role).map { ServerUser(name: name, role: $0) }
+            }
+            return nil
+        }
+    }
+
+    public func users() async throws -> [ServerUser] {
+        try await guarded { [client, logger] in
+            var users: [ServerUser] = []
+            for try await (name, role, revoked) in try await client.query(
+                "SELECT name, role, revoked_at FROM users ORDER BY name", logger: logger
+            ).decode((String, String, Int64?).self) {
+                if let role = Role(rawValue: role) { users.append(ServerUser(name: name, role: role, revoked: revoked != nil)) }
+            }
+            return users
+        }
+    }
+
+    public func revokeUser(named name: String) async throws -> Bool {
+        try await guarded { [client, logger] in
+            var revoked = false
+            for try await _ in try await client.query(
+                "UPDATE users SET revoked_at = \(Self.now()) WHERE name = \(name) RETURNING name", logger: logger
+            ).decode(String.self) {
+                revoked = true
+            }
+            return revoked
+        }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    // MARK: - Outages
+
+    /// Runs a store call with a deadline, reporting an unreachable database as
+    /// ``StoreUnavailable`` so the client gets a 503 and retries.
+    private func guarded<T: Sendable>(timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = timeout ?? callTimeout
+        do {
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw StoreUnavailable(reason: "PostgreSQL did not answer within \(timeout)")
+                }
+                defer { group.cancelAll() }
+                guard let result = try await group.next() else { throw CancellationError() }
+                return result
+            }
+        } catch let error as StoreUnavailable {
+            throw error
+        } catch {
+            if let reason = Self.outage(error) { throw StoreUnavailable(reason: reason) }
+            throw error
+        }
+    }
+
+    /// Why `error` means the database cannot be reached right now, or nil for any other error.
+    static func outage(_ error: any Error) -> String? {
+        if let error = error as? PostgresTransactionError {
+            return [error.beginError, error.closureError, error.commitError].compactMap { $0 }.lazy.compactMap(outage).first
+        }
+        if let error = error as? PSQLError {
+            if error.code == .server {
+                let state = error.serverInfo?[.sqlState] ?? ""
+                // 08: connection exception; 57: operator intervention (shutdown); 53: insufficient resources.
+                guard state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") else { return nil }
+                return "PostgreSQL: \(error.serverInfo?[.message] ?? state)"
+            }
+            let outages: [PSQLError.Code] = [
+                .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed,
+            ]
+            return outages.contains(error.code) ? "PostgreSQL connection lost (\(error.code))" : nil
+        }
+        if error is CancellationError { return "the request was cancelled" }
+        return nil
+    }
+}
