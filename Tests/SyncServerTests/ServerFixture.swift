@@ -5,11 +5,10 @@ import HummingbirdTesting
 import SyncCore
 import SyncServer
 
-/// A sync server on a real SQLite store in a temporary folder, with one user of each role,
+/// A sync server on a real store (SQLite, or PostgreSQL), with one user of each role,
 /// driven through its router by HummingbirdTesting.
 final class ServerFixture: Sendable {
-    let folder: URL
-    let store: SQLiteChangeStore
+    let store: TestStore
     let wallClock: ManualWallClock
     let configuration: SyncServerConfiguration
     let adminToken: String
@@ -20,25 +19,31 @@ final class ServerFixture: Sendable {
     /// The wall time the server's clock shows (operations are stamped around it).
     static let now: UInt64 = 1_764_000_000_000
 
-    init(configure: (inout SyncServerConfiguration) -> Void = { _ in }) async throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("syncd-test-\(UUID().uuidString)")
-        store = try SQLiteChangeStore(directory: folder.path)
+    init(_ kind: StoreKind = .sqlite, configure: (inout SyncServerConfiguration) -> Void = { _ in }) async throws {
+        store = try await TestStore(kind)
         wallClock = ManualWallClock(milliseconds: Self.now)
         var configuration = SyncServerConfiguration()
         configure(&configuration)
         self.configuration = configuration
-        adminToken = try await UserAdministration.add(ServerUser(name: "root", role: .admin), to: store)
-        aliceToken = try await UserAdministration.add(ServerUser(name: "alice", role: .annotator), to: store)
-        bobToken = try await UserAdministration.add(ServerUser(name: "bob", role: .annotator), to: store)
-        readerToken = try await UserAdministration.add(ServerUser(name: "rita", role: .reader), to: store)
+        let tokens = try await store.withInstance { store in
+            try await [
+                UserAdministration.add(ServerUser(name: "root", role: .admin), to: store),
+                UserAdministration.add(ServerUser(name: "alice", role: .annotator), to: store),
+                UserAdministration.add(ServerUser(name: "bob", role: .annotator), to: store),
+                UserAdministration.add(ServerUser(name: "rita", role: .reader), to: store),
+            ]
+        }
+        (adminToken, aliceToken, bobToken, readerToken) = (tokens[0], tokens[1], tokens[2], tokens[3])
     }
 
-    deinit { try? FileManager.default.removeItem(at: folder) }
+    deinit { store.remove() }
 
-    /// Runs `body` against the router, as a client would over HTTP.
+    /// Runs `body` against the router of a server instance, as a client would over HTTP.
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        let router = SyncServer.buildRouter(store: store, configuration: configuration, wallClock: wallClock)
-        let app = Application(router: router)
+        let instance = try store.instance()
+        let router = SyncServer.buildRouter(store: instance, configuration: configuration, wallClock: wallClock)
+        var app = Application(router: router, services: instance.services)
+        app.beforeServerStarts { try await instance.prepare() }
         return try await app.test(.router) { client in try await body(client) }
     }
 

@@ -7,13 +7,14 @@ import SyncCore
 import SyncServer
 import Testing
 
-/// Every endpoint of the protocol and every rejection, through the router, on a real
-/// SQLite store.
+/// Every endpoint of the protocol and every rejection, through the router, on each real
+/// store (the conformance suite of the HTTP behaviour: SQLite always, PostgreSQL when given).
 struct SyncRoutesTests {
     // MARK: - Operational endpoints
 
-    @Test func healthMetricsAndOpenAPIAreServedWithoutAToken() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func healthMetricsAndOpenAPIAreServedWithoutAToken(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
@@ -39,8 +40,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func unknownEndpointIsA404JSONError() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func unknownEndpointIsA404JSONError(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(uri: "/v1/nothing", method: .get, headers: ServerFixture.headers(token: server.aliceToken)) {
                 #expect($0.status == .notFound)
@@ -51,9 +53,9 @@ struct SyncRoutesTests {
 
     // MARK: - Authentication and roles
 
-    @Test(arguments: [nil, "Basic abc", "Bearer ", "Bearer not-a-token"])
-    func missingOrBadTokenIs401(header: String?) async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available, [nil, "Basic abc", "Bearer ", "Bearer not-a-token"])
+    func missingOrBadTokenIs401(_ kind: StoreKind, header: String?) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             var headers = HTTPFields()
             if let header { headers[.authorization] = header }
@@ -65,8 +67,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func readerMayPullButNotPush() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func readerMayPullButNotPush(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(
                 uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.readerToken),
@@ -81,8 +84,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func annotatorMayNotPushAnotherAuthorsOperations() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func annotatorMayNotPushAnotherAuthorsOperations(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             // Given alice's own changeset and one of bob's in one push
             let mixed = ServerFixture.changesets(by: "alice", count: 2) + ServerFixture.changesets(by: "bob", replica: "r2", count: 1)
@@ -99,8 +103,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func revokedTokenIs401AndUserAdministrationIsForAdminsOnly() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func revokedTokenIs401AndUserAdministrationIsForAdminsOnly(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             let admin = ServerFixture.headers(token: server.adminToken, [.contentType: "application/json"])
             // An annotator may not manage users.
@@ -138,8 +143,9 @@ struct SyncRoutesTests {
 
     // MARK: - Push
 
-    @Test func pushIsIdempotentByOperationID() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func pushIsIdempotentByOperationID(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             let changesets = ServerFixture.changesets(by: "alice", count: 5)
             let headers = ServerFixture.headers(token: server.aliceToken)
@@ -161,8 +167,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func gzipBodiesAreAcceptedAndLargeResponsesAreCompressed() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func gzipBodiesAreAcceptedAndLargeResponsesAreCompressed(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             var body = ServerFixture.body(ServerFixture.changesets(by: "alice", count: 200))
             let compressed = try body.compress(with: .gzip)
@@ -198,13 +205,13 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test(arguments: [
+    @Test(arguments: StoreKind.available, [
         "not json", "[]", #"{"format":"annot-changes","version":2,"changesets":[]}"#,
         #"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"zz","author":"alice","kind":"tag.add"}]}]}"#,
         #"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"0193f1a2b3c4-00000000-r1","author":"alice","kind":"tag.fly","article":"a","tag":"t"}]}]}"#,
     ])
-    func malformedPushIs400AndChangesNothing(body: String) async throws {
-        let server = try await ServerFixture()
+    func malformedPushIs400AndChangesNothing(_ kind: StoreKind, body: String) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(
                 uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.aliceToken), body: ByteBuffer(string: body)
@@ -218,8 +225,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func clockTooFarAheadIs400ClockDrift() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func clockTooFarAheadIs400ClockDrift(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             // Given a changeset stamped 6 minutes ahead of the server's clock (the bound is 5)
             let ahead = ServerFixture.changesets(by: "alice", count: 1, start: ServerFixture.now + 6 * 60_000)
@@ -239,8 +247,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test func bodiesOverTheLimitAre413() async throws {
-        let server = try await ServerFixture { $0.maxBodyBytes = 4096; $0.maxOperationsPerRequest = 10 }
+    @Test(arguments: StoreKind.available)
+    func bodiesOverTheLimitAre413(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind) { $0.maxBodyBytes = 4096; $0.maxOperationsPerRequest = 10 }
         try await server.test { client in
             let headers = ServerFixture.headers(token: server.aliceToken)
             // Too many bytes
@@ -277,8 +286,9 @@ struct SyncRoutesTests {
 
     // MARK: - Pull
 
-    @Test func pullPagesThroughTheLogWithoutSplittingChangesets() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func pullPagesThroughTheLogWithoutSplittingChangesets(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             let headers = ServerFixture.headers(token: server.aliceToken)
             // Given 10 changesets of 3 operations each
@@ -312,9 +322,9 @@ struct SyncRoutesTests {
         }
     }
 
-    @Test(arguments: ["after=-1", "after=x", "limit=0", "limit=1000000"])
-    func badPullParametersAre400(query: String) async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available, ["after=-1", "after=x", "limit=0", "limit=1000000"])
+    func badPullParametersAre400(_ kind: StoreKind, query: String) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(uri: "/v1/pull?\(query)", method: .get, headers: ServerFixture.headers(token: server.aliceToken)) {
                 #expect($0.status == .badRequest)
@@ -325,8 +335,9 @@ struct SyncRoutesTests {
 
     // MARK: - The merged corpus
 
-    @Test func readEndpointsShowTheMergedCorpus() async throws {
-        let server = try await ServerFixture()
+    @Test(arguments: StoreKind.available)
+    func readEndpointsShowTheMergedCorpus(_ kind: StoreKind) async throws {
+        let server = try await ServerFixture(kind)
         try await server.test { client in
             let alice = try UserName("alice")
             let article = try ArticleID("003_e7379399b3230908")

@@ -249,18 +249,27 @@ public final class PostgresChangeStore: ChangeStore {
 
     /// Runs a store call with a deadline, reporting an unreachable database as
     /// ``StoreUnavailable`` so the client gets a 503 and retries.
+    ///
+    /// The deadline does not wait for the call to wind down (a request waiting for a
+    /// connection to a database that is down may not notice cancellation at once). A push
+    /// that times out may therefore still commit later: the 503 tells the client to send
+    /// again, which is harmless since pushes are idempotent.
     private func guarded<T: Sendable>(timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = timeout ?? callTimeout
         do {
-            return try await withThrowingTaskGroup(of: T.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw StoreUnavailable(reason: "PostgreSQL did not answer within \(timeout)")
+            return try await withCheckedThrowingContinuation { continuation in
+                let first = FirstOutcome()
+                let work = Task {
+                    let result = await Result(catching: body)
+                    if await first.claim() { continuation.resume(with: result) }
                 }
-                defer { group.cancelAll() }
-                guard let result = try await group.next() else { throw CancellationError() }
-                return result
+                Task {
+                    try? await Task.sleep(for: timeout)
+                    if await first.claim() {
+                        continuation.resume(throwing: StoreUnavailable(reason: "PostgreSQL did not answer within \(timeout)"))
+                        work.cancel()
+                    }
+                }
             }
         } catch let error as StoreUnavailable {
             throw error
@@ -289,5 +298,22 @@ public final class PostgresChangeStore: ChangeStore {
         }
         if error is CancellationError { return "the request was cancelled" }
         return nil
+    }
+}
+
+/// Lets exactly one of several racing tasks deliver an outcome.
+private actor FirstOutcome {
+    private var claimed = false
+
+    func claim() -> Bool {
+        defer { claimed = true }
+        return !claimed
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing call.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

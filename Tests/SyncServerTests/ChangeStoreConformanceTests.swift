@@ -1,0 +1,155 @@
+import Foundation
+import SyncCore
+import SyncServer
+import Testing
+
+/// The behaviour every ``ChangeStore`` must have, run against each real store.
+struct ChangeStoreConformanceTests {
+    static func encoded(_ changesets: [Changeset]) -> [EncodedChangeset] { changesets.map(EncodedChangeset.init) }
+
+    /// Every operation a pull from `cursor` returns, until caught up.
+    static func pullAll(_ store: any ChangeStore, after cursor: Int64 = 0, limit: Int = 7) async throws -> [StoredOperation] {
+        var cursor = cursor
+        var operations: [StoredOperation] = []
+        while true {
+            let page = try await store.pull(after: cursor, limit: limit)
+            operations += page.operations
+            cursor = page.cursor
+            if !page.more { return operations }
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func pushIsIdempotentAndTheLogHasNoGaps(_ kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        try await store.withInstance { store in
+            let changesets = Self.encoded(ServerFixture.changesets(by: "alice", count: 6, perChangeset: 2))
+            let first = try await store.push(Array(changesets.prefix(4)))
+            #expect(first == PushOutcome(accepted: 8, duplicates: 0, head: 8))
+            // A retry that overlaps what is held stores only what is new, without gaps.
+            let second = try await store.push(changesets)
+            #expect(second == PushOutcome(accepted: 4, duplicates: 8, head: 12))
+            let log = try await Self.pullAll(store)
+            #expect(log.map(\.seq) == Array(1...12))
+            #expect(log.map(\.payload) == changesets.flatMap { $0.operations.map(\.payload) })
+        }
+    }
+
+    @Test(arguments: StoreKind.available, [1, 2, 5, 100])
+    func pagesNeverSplitAChangesetAndMissNothing(_ kind: StoreKind, limit: Int) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        try await store.withInstance { store in
+            // Changesets of 1 to 4 operations, from two authors.
+            var changesets: [Changeset] = []
+            for index in 0..<12 {
+                let author = index % 2 == 0 ? "alice" : "bob"
+                changesets += ServerFixture.changesets(
+                    by: author, replica: author, count: 1, start: ServerFixture.now - 60_000 + UInt64(index * 10), perChangeset: index % 4 + 1)
+            }
+            _ = try await store.push(Self.encoded(changesets))
+            var cursor: Int64 = 0
+            var received: [StoredOperation] = []
+            while true {
+                let page = try await store.pull(after: cursor, limit: limit)
+                // Whole changesets only: a page ends where the next operation starts another one.
+                if page.more, let last = page.operations.last {
+                    let next = try await store.pull(after: last.seq, limit: 1)
+                    #expect(next.operations.first?.changeset != last.changeset)
+                }
+                received += page.operations
+                cursor = page.cursor
+                if !page.more { break }
+            }
+            #expect(received.map(\.seq) == Array(1...Int64(received.count)))
+            #expect(received.count == changesets.reduce(0) { $0 + $1.operations.count })
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func concurrentPushesAreEachStoredOnceInOneGaplessOrder(_ kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        try await store.withInstance { store in
+            // 16 writers, each pushing 10 changesets one at a time, some of them twice.
+            let writers = (0..<16).map { writer in
+                ServerFixture.changesets(by: "alice", replica: "w\(writer)", count: 10, perChangeset: writer % 3 + 1)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for changesets in writers {
+                    group.addTask {
+                        for (index, changeset) in changesets.enumerated() {
+                            _ = try await store.push(Self.encoded([changeset]))
+                            if index % 4 == 0 { _ = try await store.push(Self.encoded([changeset])) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let log = try await Self.pullAll(store, limit: 50)
+            let expected = writers.flatMap { $0.flatMap { $0.operations.map { $0.timestamp.description } } }
+            #expect(log.map(\.seq) == Array(1...Int64(expected.count)))
+            let hlcs = try log.map { try WireFormat.decodeOperation($0.payload).timestamp.description }
+            #expect(Set(hlcs) == Set(expected))
+            #expect(hlcs.count == expected.count)
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func usersAreFoundByTokenHashAndRevocationIsImmediate(_ kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        try await store.withInstance { store in
+            try await store.putUser(ServerUser(name: "dana", role: .annotator), tokenHash: "h1")
+            #expect(try await store.user(tokenHash: "h1") == ServerUser(name: "dana", role: .annotator))
+            #expect(try await store.user(tokenHash: "nope") == nil)
+            #expect(try await store.revokeUser(named: "dana"))
+            #expect(try await store.revokeUser(named: "nobody") == false)
+            #expect(try await store.user(tokenHash: "h1") == nil)
+            #expect(try await store.users() == [ServerUser(name: "dana", role: .annotator, revoked: true)])
+            // Adding the user again issues a new token, sets the role and lifts the revocation.
+            try await store.putUser(ServerUser(name: "dana", role: .admin), tokenHash: "h2")
+            #expect(try await store.user(tokenHash: "h1") == nil)
+            #expect(try await store.user(tokenHash: "h2") == ServerUser(name: "dana", role: .admin))
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theMergedViewEqualsTheReferenceMerge(_ kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        try await store.withInstance { store in
+            let changesets = ServerFixture.changesets(by: "alice", count: 30, perChangeset: 2)
+            _ = try await store.push(Self.encoded(changesets))
+            var reference = CorpusState()
+            for changeset in changesets { _ = reference.apply(changeset) }
+            let corpus = MergedCorpus(store: store)
+            #expect(try await corpus.snapshot().canonicalJSON() == reference.snapshot().canonicalJSON())
+            // It follows the log: a later push shows in the next snapshot.
+            let later = ServerFixture.changesets(by: "bob", replica: "b", count: 3, start: ServerFixture.now)
+            _ = try await store.push(Self.encoded(later))
+            for changeset in later { _ = reference.apply(changeset) }
+            #expect(try await corpus.snapshot().canonicalJSON() == reference.snapshot().canonicalJSON())
+        }
+    }
+
+    @Test(arguments: StoreKind.available)
+    func migrationsAreAppliedOnceEvenWhenInstancesStartTogether(_ kind: StoreKind) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        // Four instances prepare the same empty database at once; all succeed and share one log.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<4 {
+                group.addTask {
+                    try await store.withInstance { instance in
+                        _ = try await instance.push(Self.encoded(ServerFixture.changesets(by: "alice", replica: "i\(index)", count: 1)))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let log = try await store.withInstance { try await Self.pullAll($0) }
+        #expect(log.count == 4)
+    }
+}
