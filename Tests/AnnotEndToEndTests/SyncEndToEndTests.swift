@@ -187,4 +187,59 @@ struct SyncEndToEndTests {
         expectSuccess(try alice.run(["sync"]))
         #expect(try bob.run(["export"]).stdout == alice.run(["export"]).stdout)
     }
+
+    // MARK: - PostgreSQL
+
+    /// A fresh database on the test PostgreSQL server (`SYNCD_TEST_POSTGRES_URL`), made with psql.
+    func postgresDatabase() throws -> String {
+        let admin = try #require(ProcessInfo.processInfo.environment["SYNCD_TEST_POSTGRES_URL"])
+        let name = "annot_e2e_" + UUID().uuidString.prefix(8).lowercased()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", admin, "-q", "-c", "CREATE DATABASE \(name)"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        var components = try #require(URLComponents(string: admin))
+        components.path = "/" + name
+        return try #require(components.string)
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SYNCD_TEST_POSTGRES_URL"] != nil, "needs SYNCD_TEST_POSTGRES_URL"))
+    func twoSyncdInstancesOnOnePostgresDatabaseServeOneLog() throws {
+        let database = try postgresDatabase()
+        // Two instances started together on an empty database: one applies the schema.
+        let first = SyncdProcess(data: folder.path("first"), store: database)
+        let second = SyncdProcess(data: folder.path("second"), store: database)
+        try first.start()
+        try second.start()
+        defer {
+            first.stop()
+            second.stop()
+        }
+        // Alice syncs through the first instance, Bob through the second.
+        let alice = try analyst("alice", server: first)
+        let bob = try analyst("bob", server: second)
+        expectSuccess(try alice.run(["tag", "003", "precondition"]))
+        let note = expectSuccess(try alice.run(["note", "003", "Shared through PostgreSQL."])).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        expectSuccess(try alice.run(["sync"]))
+        expectSuccess(try bob.run(["sync"]))
+        #expect(try bob.run(["notes", "003"]).stdout.contains("Shared through PostgreSQL."))
+        // Concurrent edits, each pushed to a different instance.
+        expectSuccess(try alice.run(["note", "--edit", note, "Alice's edit."]))
+        expectSuccess(try bob.run(["note", "--edit", note, "Bob's edit."]))
+        expectSuccess(try bob.run(["untag", "003", "precondition"]))
+        for cli in [bob, alice, bob] { expectSuccess(try cli.run(["sync"])) }
+        // A client may switch instances: Alice pulls from the second one now.
+        expectSuccess(try alice.run(["remote", "set", second.url, "--token", try second.addUser("alice")]))
+        expectSuccess(try alice.run(["sync"]))
+
+        let export = try alice.run(["export"]).stdout
+        #expect(try bob.run(["export"]).stdout == export)
+        let reader = try first.addUser("rita", role: "reader")
+        #expect(try serverExport(first, token: reader) == export)
+        #expect(try serverExport(second, token: reader) == export)
+        #expect(try alice.run(["conflicts"]).stdout.contains("Alice's edit."))
+    }
 }

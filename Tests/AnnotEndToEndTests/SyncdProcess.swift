@@ -7,14 +7,19 @@ import FoundationNetworking
 /// A real `syncd serve` process on loopback, on a free port, with its data in a folder.
 final class SyncdProcess: @unchecked Sendable {
     let data: String
+    /// `--data DIR` (embedded SQLite), or `--store URL` (PostgreSQL).
+    let storeArguments: [String]
     private(set) var port: Int = 0
     private var process: Process?
     private let log: String
 
     static var binary: String { AnnotCLI.productsFolder.appendingPathComponent("syncd").path }
 
-    init(data: String) {
+    /// A server whose files (port file, log, SQLite store) go beside `data`; with `store`,
+    /// its store is that PostgreSQL database instead.
+    init(data: String, store: String? = nil) {
         self.data = data
+        self.storeArguments = store.map { ["--store", $0] } ?? ["--data", data]
         self.log = data + ".log"
     }
 
@@ -43,7 +48,7 @@ final class SyncdProcess: @unchecked Sendable {
 
     /// Adds a user and returns its token.
     func addUser(_ name: String, role: String = "annotator") throws -> String {
-        let result = try Self.run(["user", "add", name, "--role", role, "--data", data])
+        let result = try Self.run(["user", "add", name, "--role", role] + storeArguments)
         guard result.status == 0 else { throw Failure("syncd user add failed: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -54,7 +59,7 @@ final class SyncdProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: portFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--data", data, "--port", String(port), "--port-file", portFile, "--log-level", "warning"]
+        process.arguments = ["serve", "--port", String(port), "--port-file", portFile, "--log-level", "warning"] + storeArguments
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)
         process.standardOutput = handle
