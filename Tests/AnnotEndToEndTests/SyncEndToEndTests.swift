@@ -115,6 +115,25 @@ struct SyncEndToEndTests {
         #expect(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#))
     }
 
+    @Test func sigtermStopsTheServerGracefullyAfterRequestsInFlight() throws {
+        let corpus = try largeCorpus(articles: 200)
+        let server = try startServer()
+        let alice = try analyst("alice", server: server, corpus: corpus)
+        // A sync under way when the server is asked to stop either finishes or fails cleanly.
+        let sync = try alice.start(["sync", "--batch", "20"])
+        Thread.sleep(forTimeInterval: 0.2)
+        let ended = server.stop(signal: SIGTERM)
+        #expect(ended?.reason == .exit)
+        #expect(ended?.status == 0)
+        let result = sync.wait()
+        if result.status != 0 { #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)") }
+        // Nothing acknowledged was lost: after a restart, the next sync converges.
+        try server.start()
+        defer { server.stop() }
+        expectSuccess(try alice.run(["sync"]))
+        #expect(try serverExport(server, token: try server.addUser("rita", role: "reader")) == alice.run(["export"]).stdout)
+    }
+
     @Test func aBadTokenIsAClearError() throws {
         let server = try startServer()
         defer { server.stop() }

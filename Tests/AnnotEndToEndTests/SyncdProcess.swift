@@ -81,11 +81,14 @@ final class SyncdProcess: @unchecked Sendable {
     }
 
     /// Stops the server with `signal` (SIGTERM: graceful; SIGKILL: a crash) and waits for it.
-    func stop(signal: Int32 = SIGTERM) {
-        guard let process, process.isRunning else { return }
+    /// - Returns: how the process ended (its exit status, or the signal that ended it).
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) -> (status: Int32, reason: Process.TerminationReason)? {
+        guard let process, process.isRunning else { return nil }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         self.process = nil
+        return (process.terminationStatus, process.terminationReason)
     }
 
     var exitStatus: Int32? { process?.isRunning == false ? process?.terminationStatus : nil }
