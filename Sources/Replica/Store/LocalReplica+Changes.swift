@@ -13,18 +13,8 @@ extension LocalReplica {
                 let rows = try Row.fetchAll(
                     db, sql: "SELECT seq, changeset, payload FROM operations WHERE seq > ? ORDER BY seq LIMIT ?",
                     arguments: [cursor, limit == .max ? -1 : limit])
-                var groups: [[String]] = []
-                var current: String?
-                var last = cursor
-                for row in rows {
-                    let changeset: String = row["changeset"]
-                    if changeset != current {
-                        groups.append([])
-                        current = changeset
-                    }
-                    groups[groups.count - 1].append(row["payload"])
-                    last = row["seq"]
-                }
+                let groups = WireFormat.changesetRuns(rows.lazy.map { (changeset: $0["changeset"] as String, payload: $0["payload"] as String) })
+                let last = rows.last.map { $0["seq"] as Int } ?? cursor
                 return ChangesPage(document: WireFormat.document(rawChangesets: groups), operations: rows.count, cursor: last)
             }
         }

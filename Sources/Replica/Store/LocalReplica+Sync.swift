@@ -83,16 +83,7 @@ extension LocalReplica {
                         db, sql: "SELECT seq, changeset, payload FROM operations WHERE seq > ? AND changeset = ? ORDER BY seq",
                         arguments: [last["seq"] as Int, changeset])
                 }
-                var groups: [[String]] = []
-                var current: String?
-                for row in rows {
-                    let changeset: String = row["changeset"]
-                    if changeset != current {
-                        groups.append([])
-                        current = changeset
-                    }
-                    groups[groups.count - 1].append(row["payload"])
-                }
+                let groups = WireFormat.changesetRuns(rows.lazy.map { (changeset: $0["changeset"] as String, payload: $0["payload"] as String) })
                 return PushBatch(
                     document: WireFormat.document(rawChangesets: groups), operations: rows.count, lastSeq: rows.last!["seq"])
             }

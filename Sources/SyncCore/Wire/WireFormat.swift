@@ -317,6 +317,24 @@ extension WireFormat {
     ///
     /// The caller vouches that each string is one canonical operation and each group one
     /// changeset; the result is then byte-identical to ``encode(_:)-([Changeset])``.
+    /// Groups operations read from a log in order into changesets: each run of consecutive
+    /// operations with one changeset id is one group, ready for ``document(rawChangesets:)``.
+    /// - Complexity: O(n).
+    public static func changesetRuns<Operations: Sequence>(
+        _ operations: Operations
+    ) -> [[String]] where Operations.Element == (changeset: String, payload: String) {
+        var groups: [[String]] = []
+        var current: String?
+        for operation in operations {
+            if operation.changeset != current {
+                groups.append([])
+                current = operation.changeset
+            }
+            groups[groups.count - 1].append(operation.payload)
+        }
+        return groups
+    }
+
     public static func document(rawChangesets groups: [[String]]) -> [UInt8] {
         var writer = JSONWriter(capacity: groups.reduce(64) { $0 + $1.reduce(20) { $0 + $1.utf8.count + 1 } })
         writer.raw("{")

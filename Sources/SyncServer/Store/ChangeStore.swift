@@ -100,15 +100,6 @@ public struct PullPage: Sendable {
 
     /// The operations grouped by changeset, as the wire format wants them.
     public var changesetGroups: [[String]] {
-        var groups: [[String]] = []
-        var current: String?
-        for operation in operations {
-            if operation.changeset != current {
-                groups.append([])
-                current = operation.changeset
-            }
-            groups[groups.count - 1].append(operation.payload)
-        }
-        return groups
+        WireFormat.changesetRuns(operations.lazy.map { (changeset: $0.changeset, payload: $0.payload) })
     }
 }
