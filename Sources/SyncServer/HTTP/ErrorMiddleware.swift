@@ -50,7 +50,9 @@ enum StoreCall {
 }
 
 /// Thrown by a store whose database cannot be reached right now.
-public struct StoreUnavailable: Error, Sendable {
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    /// Why, for people.
     public let reason: String
     public init(reason: String) { self.reason = reason }
+    public var description: String { "the store is unavailable: \(reason)" }
 }

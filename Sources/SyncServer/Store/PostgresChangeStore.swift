@@ -57,7 +57,7 @@ public final class PostgresChangeStore: ChangeStore {
     /// by every instance at start; an advisory lock makes exactly one of them do the work,
     /// and the others find it done.
     public func prepare() async throws {
-        try await guarded(timeout: .seconds(60)) { [client, logger] in
+        try await guarded(timeout: .seconds(30)) { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
                 try await connection.query(
