@@ -7,6 +7,9 @@ import PackagePlugin
 /// SwiftPM only bundles resources that live inside a target's own folder, and a resource
 /// bundle has to ship beside the binary. Generating code instead keeps `migrations/` the
 /// one source of truth and makes every schema part of the executable itself.
+///
+/// SwiftPM asks the plugin for its commands when it plans the build, so a migration file
+/// added to an existing build folder is seen once the plan is redone: `touch Package.swift`.
 @main
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {

@@ -67,7 +67,7 @@ extension LocalReplica {
                 var rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT seq, changeset, payload FROM operations
+                        SELECT seq, changeset, payload FROM operations INDEXED BY operations_pending_push
                         WHERE seq > ? AND author = ? AND origin <> 'server' ORDER BY seq LIMIT ?
                         """,
                     arguments: [cursor, user, limit])
@@ -97,7 +97,7 @@ extension LocalReplica {
                 let user = try Self.identity(db, path: path).user.rawValue
                 let cursor = try Int.fetchOne(db, sql: "SELECT push_cursor FROM remotes WHERE name = ?", arguments: [Self.remoteName]) ?? 0
                 return try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM operations WHERE seq > ? AND author = ? AND origin <> 'server'",
+                    db, sql: "SELECT count(*) FROM operations INDEXED BY operations_pending_push WHERE seq > ? AND author = ? AND origin <> 'server'",
                     arguments: [cursor, user]) ?? 0
             }
         }
