@@ -92,6 +92,15 @@ let package = Package(
             dependencies: ["Replica", "SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift
         ),
+        .executableTarget(
+            name: "SyncBench",
+            dependencies: [
+                "Replica", "SyncCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: strictSwift
+        ),
 
         // MARK: - Tests
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"], swiftSettings: strictSwift),

@@ -1,0 +1,47 @@
+import Foundation
+
+/// What every workload shares: the binaries under test, a scratch folder and the options.
+struct BenchContext: Sendable {
+    /// The `syncd` binary with the store arguments of this run.
+    let syncd: SyncdBinary
+    /// The `annot` binary.
+    let annot: String
+    /// A folder of this run, removed at the end.
+    let folder: URL
+    /// Timed runs per measurement.
+    let runs: Int
+
+    init(options: SyncBenchOptions) throws {
+        let binaries = Self.binaryFolder()
+        let syncdPath = binaries.appendingPathComponent("syncd").path
+        annot = binaries.appendingPathComponent("annot").path
+        for path in [syncdPath, annot] where !FileManager.default.isExecutableFile(atPath: path) {
+            throw SyncBenchError(
+                "no executable \(path): build the whole package first (swift build -c release --static-swift-stdlib)")
+        }
+        syncd = SyncdBinary(path: syncdPath, storeArguments: options.syncdArguments)
+        runs = options.runCount
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    /// A new, empty folder for one server or replica.
+    func subfolder(_ name: String) throws -> URL {
+        let url = folder.appendingPathComponent(name)
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func removeFolder() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// The folder holding this executable, where SwiftPM also puts `syncd` and `annot`.
+    /// `/proc/self/exe` finds it even when the benchmark was started through `PATH`.
+    private static func binaryFolder() -> URL {
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: executable).deletingLastPathComponent()
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import SyncCore
+
+/// (c) Many clients at once, each its own annotator with its own connection, for a bounded
+/// time: each one loops { push one changeset of 10 tag additions; pull after its own cursor
+/// up to the head }. Every request's latency is recorded; any failed request is an error.
+struct ConcurrentClientsBenchmark {
+    let context: BenchContext
+    let clients: Int
+    let duration: Duration
+
+    /// The articles the server holds, imported by the admin before the clients start.
+    static let articles = 100
+    static let operationsPerPush = 10
+    /// A bound on each client's rounds, besides the time.
+    static let maxRounds = 100_000
+
+    /// What one client did.
+    struct Tally: Sendable {
+        var pushedOperations = 0
+        var pulledOperations = 0
+        var pushLatencies: [Double] = []
+        var pullLatencies: [Double] = []
+        var errors: [String] = []
+
+        mutating func add(_ other: Tally) {
+            pushedOperations += other.pushedOperations
+            pulledOperations += other.pulledOperations
+            pushLatencies += other.pushLatencies
+            pullLatencies += other.pullLatencies
+            errors += other.errors
+        }
+    }
+
+    func run() async throws {
+        Output.line("\n(c) \(clients) concurrent clients pushing and pulling for \(duration.components.seconds) s")
+        let name = "concurrent"
+        let data = try context.subfolder(name)
+        let admin = try UserName("admin")
+        let adminToken = try await context.syncd.addUser(admin.rawValue, role: "admin", data: data, server: name)
+        let server = try await context.syncd.serve(data: data, server: name)
+        defer { server.stop() }
+
+        let (imported, users) = try await SyncEndpoint.using(server.url) { endpoint in
+            var generator = try WorkloadGenerator(
+                authors: [admin], articles: Self.articles, importArticles: true, seed: 0xC0C0)
+            let seeding = try await HistorySeeder.seed(
+                Self.articles, from: &generator, endpoint: endpoint, tokens: [admin: adminToken])
+            var users: [(UserName, String)] = []
+            for index in 1...clients {
+                let user = try UserName("client-\(index)")
+                users.append(
+                    (user, try await endpoint.addUser(user.rawValue, role: "annotator", adminToken: adminToken)))
+            }
+            return (seeding.head, users)
+        }
+
+        let start = ContinuousClock.now
+        let deadline = start + duration
+        let url = server.url
+        let total = try await withThrowingTaskGroup(of: Tally.self) { group in
+            for (index, (user, token)) in users.enumerated() {
+                group.addTask {
+                    try await SyncEndpoint.using(url) { endpoint in
+                        try await Self.client(index, user: user, token: token, endpoint: endpoint, until: deadline)
+                    }
+                }
+            }
+            var total = Tally()
+            for try await tally in group { total.add(tally) }
+            return total
+        }
+        let elapsed = Statistics.seconds(ContinuousClock.now - start)
+
+        // Every acknowledged operation must be in the log, and nothing else.
+        let expectedHead = imported + Int64(total.pushedOperations)
+        let head = try await SyncEndpoint.using(server.url) { endpoint in
+            try await endpoint.pull(after: max(0, expectedHead - 1), limit: 1, token: adminToken)
+        }
+        let pushes = Statistics.count(total.pushLatencies.count)
+        let pulls = Statistics.count(total.pullLatencies.count)
+        Output.row("elapsed", "\(Statistics.format(elapsed, 1)) s, \(pushes) pushes and \(pulls) pulls")
+        func operations(_ count: Int) -> String {
+            "\(Statistics.count(count)) operations, \(Statistics.rate(count, elapsed))"
+        }
+        Output.row("pushed", operations(total.pushedOperations))
+        Output.row(
+            "pulled",
+            operations(total.pulledOperations) + " (each client pulls everyone's operations, its own included)")
+        Output.row("push latency", Self.percentiles(total.pushLatencies))
+        Output.row("pull latency", Self.percentiles(total.pullLatencies))
+        let consistent = head.cursor == expectedHead && !head.more
+        Output.row(
+            "log",
+            "head \(Statistics.count(head.cursor))\(head.more ? "+" : ""), "
+                + (consistent
+                    ? "exactly the seeded and acknowledged operations"
+                    : "expected \(Statistics.count(expectedHead)): acknowledged operations are missing or extra"))
+        let met = total.errors.isEmpty && consistent
+        Output.row("errors", "\(total.errors.count) (goal: zero, \(met ? "met" : "NOT met"))")
+        for error in total.errors.prefix(10) { Output.detail(error) }
+        if total.errors.count > 10 { Output.detail("… and \(total.errors.count - 10) more") }
+    }
+
+    /// `p50 12.3 ms  p99 45.6 ms`.
+    static func percentiles(_ latencies: [Double]) -> String {
+        "p50 \(Statistics.milliseconds(Statistics.percentile(latencies, 50)))  "
+            + "p99 \(Statistics.milliseconds(Statistics.percentile(latencies, 99)))"
+    }
+
+    /// One client's loop, until `deadline`.
+    static func client(
+        _ index: Int, user: UserName, token: String, endpoint: SyncEndpoint, until deadline: ContinuousClock.Instant
+    )
+        async throws -> Tally
+    {
+        let tags = try WorkloadGenerator.tagVocabulary()
+        var clock = HybridLogicalClock(replica: ReplicaID(bits: 0x5EED_0000 + UInt64(index)))
+        var random = SeededRandom(seed: UInt64(index))
+        var tally = Tally()
+        var cursor: Int64 = 0
+        var rounds = 0
+        while ContinuousClock.now < deadline, rounds < maxRounds {
+            rounds += 1
+            do {
+                let changeset = try WorkloadGenerator.tagAdditions(
+                    count: operationsPerPush, by: user, clock: &clock, articles: articles, tags: tags, random: &random)
+                let body = try Gzip.compress(WireFormat.encode([changeset]))
+                let (pushSeconds, outcome) = try await Statistics.seconds {
+                    try await endpoint.push(gzipped: body, token: token)
+                }
+                tally.pushLatencies.append(pushSeconds)
+                tally.pushedOperations += outcome.accepted
+                var more = true
+                while more, ContinuousClock.now < deadline {
+                    let (pullSeconds, page) = try await Statistics.seconds {
+                        try await endpoint.pull(after: cursor, limit: FreshPullBenchmark.pageLimit, token: token)
+                    }
+                    tally.pullLatencies.append(pullSeconds)
+                    tally.pulledOperations += Int(page.cursor - cursor)
+                    cursor = page.cursor
+                    more = page.more
+                }
+            } catch {
+                tally.errors.append("client-\(index): \(error)")
+                // Do not spin on a failing server.
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        return tally
+    }
+}

@@ -1,0 +1,87 @@
+/// The command line of `SyncBench`, parsed by hand as `AnnotBench` does.
+struct SyncBenchOptions: Sendable {
+    /// One workload of the benchmark.
+    enum Workload: String, CaseIterable, Sendable {
+        case fresh, incremental, concurrent, wire
+    }
+
+    /// How big each workload is: the issue's sizes, or small ones for a smoke run.
+    struct Sizes: Sendable {
+        let freshOperations: Int
+        let histories: [Int]
+        let concurrentDuration: Duration
+        let wireOperations: Int
+
+        static let full = Sizes(
+            freshOperations: 100_000, histories: [10_000, 1_000_000], concurrentDuration: .seconds(20),
+            wireOperations: 100_000)
+        static let quick = Sizes(
+            freshOperations: 10_000, histories: [1_000, 100_000], concurrentDuration: .seconds(5),
+            wireOperations: 10_000)
+    }
+
+    static let usage = """
+        usage: SyncBench [fresh|incremental|concurrent|wire|all] [--runs N] [--quick] [--syncd-arg ARG]...
+
+          fresh        a fresh replica pulls 100,000 operations (annot sync against a plain HTTP pull loop)
+          incremental  annot sync of 10 new operations against histories of 10,000 and 1,000,000 operations
+          concurrent   32 in-process clients pushing and pulling for 20 s
+          wire         bytes per operation on the wire for 100,000 tag and note operations
+          all          every workload (the default)
+
+          --runs N         timed runs per measurement (default 7; the incremental sync runs at least 7)
+          --quick          smaller sizes, for a smoke run (10,000 operations, histories of 1,000 and
+                           100,000, 5 s of concurrent clients)
+          --syncd-arg ARG  passed to every 'syncd serve' and 'syncd user add' (repeat for several);
+                           '{server}' in ARG becomes the name of the server being started, so that
+                           each workload can get a store of its own
+        """
+
+    var workloads: Set<Workload> = Set(Workload.allCases)
+    var runCount = 7
+    var quick = false
+    var syncdArguments: [String] = []
+    var help = false
+
+    var sizes: Sizes { quick ? .quick : .full }
+
+    func runs(_ workload: Workload) -> Bool { workloads.contains(workload) }
+
+    static func parse(_ arguments: [String]) throws -> SyncBenchOptions {
+        var options = SyncBenchOptions()
+        var selected: Set<Workload> = []
+        var index = 0
+        func value(after flag: String) throws -> String {
+            index += 1
+            guard index < arguments.count else { throw SyncBenchError("\(flag) needs a value\n\n\(usage)") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--runs":
+                let text = try value(after: argument)
+                guard let runs = Int(text), (1...1000).contains(runs) else {
+                    throw SyncBenchError("--runs must be a whole number from 1 to 1000, not '\(text)'")
+                }
+                options.runCount = runs
+            case "--quick":
+                options.quick = true
+            case "--syncd-arg":
+                options.syncdArguments.append(try value(after: argument))
+            case "-h", "--help":
+                options.help = true
+            case "all":
+                selected.formUnion(Workload.allCases)
+            default:
+                guard let workload = Workload(rawValue: argument) else {
+                    throw SyncBenchError("unknown argument '\(argument)'\n\n\(usage)")
+                }
+                selected.insert(workload)
+            }
+            index += 1
+        }
+        if !selected.isEmpty { options.workloads = selected }
+        return options
+    }
+}
