@@ -17,6 +17,9 @@ public enum SyncServer {
         let routes = SyncRoutes(
             store: store, corpus: corpus, configuration: configuration, metrics: metrics, wallClock: wallClock)
         let router = Router(context: SyncRequestContext.self)
+        // One structured log line per request at debug level (`syncd serve --log-level debug`);
+        // the bearer token is never logged.
+        router.add(middleware: LogRequestsMiddleware(.debug, redactHeaders: [.authorization]))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(metrics: metrics))
 

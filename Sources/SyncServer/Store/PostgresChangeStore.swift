@@ -47,7 +47,7 @@ public final class PostgresChangeStore: ChangeStore {
         let client = self.client
         let logger = self.logger
         committer = GroupCommitter { pushes in
-            try await client.withTransaction(logger: logger) { connection in try await Self.insert(pushes, connection) }
+            try await client.withTransaction(logger: logger) { connection in try await Self.insert(pushes, connection, logger: logger) }
         }
     }
 
@@ -104,8 +104,7 @@ public final class PostgresChangeStore: ChangeStore {
 
     /// Stores a group of pushes in the caller's transaction, numbering the new operations
     /// under the `log_head` lock; one outcome per push.
-    static func insert(_ pushes: [[EncodedChangeset]], _ connection: PostgresConnection) async throws -> [PushOutcome] {
-        let logger = Logger(label: "syncd.postgres")
+    static func insert(_ pushes: [[EncodedChangeset]], _ connection: PostgresConnection, logger: Logger) async throws -> [PushOutcome] {
         // 1. The ordered commit point: wait for every earlier push to commit.
         var head: Int64 = 0
         for try await seq in try await connection.query(
