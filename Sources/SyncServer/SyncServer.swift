@@ -48,6 +48,22 @@ public enum SyncServer {
         return router
     }
 
+    /// Every endpoint and the methods it takes; `*` is one path segment. It answers 405
+    /// (rather than 404) for a known path asked with another method.
+    static let endpoints: [(path: [Substring], methods: [HTTPRequest.Method])] = [
+        ("/healthz", [.get]), ("/metrics", [.get]), ("/openapi.yaml", [.get]), ("/v1/push", [.post]),
+        ("/v1/pull", [.get]), ("/v1/articles", [.get]), ("/v1/articles/*", [.get]), ("/v1/tags", [.get]),
+        ("/v1/export", [.get]), ("/v1/users", [.get, .post]), ("/v1/users/*", [.delete]),
+    ].map { ($0.0.split(separator: "/"), $0.1) }
+
+    /// The methods `path` takes, or nil when no endpoint has that path.
+    static func methods(allowedOn path: String) -> [HTTPRequest.Method]? {
+        let segments = path.split(separator: "/")
+        return endpoints.first { endpoint in
+            endpoint.path.count == segments.count && zip(endpoint.path, segments).allSatisfy { $0 == "*" || $0 == $1 }
+        }?.methods
+    }
+
     /// The application: the router served over HTTP/1.1, with graceful shutdown on SIGTERM
     /// and SIGINT (requests in flight are finished first).
     public static func buildApplication(

@@ -56,11 +56,15 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
         Self.jsonResponse(status: status, code: code, message: message)
     }
 
-    static func jsonResponse(status: HTTPResponse.Status, code: String, message: String) -> Response {
+    static func jsonResponse(
+        status: HTTPResponse.Status, code: String, message: String, headers extra: HTTPFields = [:]
+    ) -> Response {
         let body = try! JSONSerialization.data(
             withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])
-        var headers = HTTPFields()
+        var headers = extra
         headers[.contentType] = "application/json"
+        // RFC 9110 §11.6.1: a 401 names the scheme to use.
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

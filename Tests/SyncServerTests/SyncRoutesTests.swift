@@ -45,12 +45,22 @@ struct SyncRoutesTests {
     }
 
     @Test(arguments: StoreKind.available)
-    func unknownEndpointIsA404JSONError(_ kind: StoreKind) async throws {
+    func unknownEndpointIs404AndWrongMethodIs405(_ kind: StoreKind) async throws {
         let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(uri: "/v1/nothing", method: .get, headers: ServerFixture.headers(token: server.aliceToken)) {
                 #expect($0.status == .notFound)
                 #expect(ServerFixture.errorCode($0) == "not_found")
+            }
+            // A known path with another method is a 405 that says which methods it takes.
+            try await client.execute(uri: "/v1/push", method: .get, headers: ServerFixture.headers(token: server.aliceToken)) {
+                #expect($0.status == .methodNotAllowed)
+                #expect($0.headers[.allow] == "POST")
+                #expect(ServerFixture.errorCode($0) == "method_not_allowed")
+            }
+            try await client.execute(uri: "/v1/users/alice", method: .put) {
+                #expect($0.status == .methodNotAllowed)
+                #expect($0.headers[.allow] == "DELETE")
             }
         }
     }
@@ -65,6 +75,7 @@ struct SyncRoutesTests {
             if let header { headers[.authorization] = header }
             try await client.execute(uri: "/v1/pull", method: .get, headers: headers) { response in
                 #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate] == "Bearer")
                 #expect(ServerFixture.errorCode(response) == "unauthorized")
                 #expect((ServerFixture.json(response)["error"] as? [String: Any])?["message"] as? String != nil)
             }

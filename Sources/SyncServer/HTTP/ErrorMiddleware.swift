@@ -17,6 +17,19 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as SyncServerError {
             metrics.rejected(error.code)
             return SyncServerError.jsonResponse(status: error.status, code: error.code, message: error.message)
+        } catch let error as HTTPError where error.status == .notFound {
+            // A known path asked with another method is a 405 naming the methods it takes.
+            if let allowed = SyncServer.methods(allowedOn: request.uri.path) {
+                metrics.rejected("method_not_allowed")
+                var headers = HTTPFields()
+                headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return SyncServerError.jsonResponse(
+                    status: .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method.rawValue) is not allowed on \(request.uri.path): use \(headers[.allow] ?? "")",
+                    headers: headers)
+            }
+            metrics.rejected("not_found")
+            return SyncServerError.jsonResponse(status: .notFound, code: "not_found", message: "no such endpoint: \(request.uri.path)")
         } catch let error as HTTPError {
             let code: String =
                 switch error.status {
