@@ -14,10 +14,15 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
     /// A sentence a person can act on.
     public let message: String
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
+    /// For `malformed`, the wire format's own code for what is wrong (`unknown_kind`,
+    /// `missing_field`, …), sent as `reason`.
+    public let reason: String?
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, reason: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.reason = reason
     }
 
     public var description: String { message }
@@ -31,8 +36,19 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
             "operations must be authored by the pushing user: '\(user)' cannot push an operation by '\(author)'")
     }
     static func malformed(_ error: SyncCoreError) -> Self {
-        if case .clockDrift = error { return .init(.badRequest, code: "clock_drift", error.description) }
-        return .init(.badRequest, code: "malformed", error.description)
+        switch error {
+        case .clockDrift:
+            return .init(.badRequest, code: "clock_drift", error.description)
+        case .unsupportedVersion(let version):
+            // The wire format's own message tells the reader to upgrade annot; here the
+            // reader is the server.
+            return .init(
+                .badRequest, code: "malformed",
+                "this server does not understand changes format version \(version): upgrade syncd",
+                reason: error.code)
+        default:
+            return .init(.badRequest, code: "malformed", error.description, reason: error.code)
+        }
     }
     static func badRequest(_ message: String) -> Self { .init(.badRequest, code: "bad_request", message) }
     /// A problem with how the server was started (a bad store URL), reported by `syncd`.
@@ -53,14 +69,15 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
     // MARK: - Rendering
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(status: status, code: code, message: message)
+        Self.jsonResponse(status: status, code: code, message: message, reason: reason)
     }
 
     static func jsonResponse(
-        status: HTTPResponse.Status, code: String, message: String, headers extra: HTTPFields = [:]
+        status: HTTPResponse.Status, code: String, message: String, reason: String? = nil, headers extra: HTTPFields = [:]
     ) -> Response {
-        let body = try! JSONSerialization.data(
-            withJSONObject: ["error": ["code": code, "message": message]], options: [.sortedKeys])
+        var error = ["code": code, "message": message]
+        if let reason { error["reason"] = reason }
+        let body = try! JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])
         var headers = extra
         headers[.contentType] = "application/json"
         // RFC 9110 §11.6.1: a 401 names the scheme to use.

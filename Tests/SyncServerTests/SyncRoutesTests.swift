@@ -221,11 +221,13 @@ struct SyncRoutesTests {
     }
 
     @Test(arguments: StoreKind.available, [
-        "not json", "[]", #"{"format":"annot-changes","version":2,"changesets":[]}"#,
-        #"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"zz","author":"alice","kind":"tag.add"}]}]}"#,
-        #"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"0193f1a2b3c4-00000000-r1","author":"alice","kind":"tag.fly","article":"a","tag":"t"}]}]}"#,
+        ("not json", "malformed"), ("[]", "malformed"),
+        (#"{"format":"annot-changes","version":2,"changesets":[]}"#, "unsupported_version"),
+        (#"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"zz","author":"alice","kind":"tag.add"}]}]}"#, "bad_timestamp"),
+        (#"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"0193f1a2b3c4-00000000-r1","author":"alice","kind":"tag.fly","article":"a","tag":"t"}]}]}"#, "unknown_kind"),
     ])
-    func malformedPushIs400AndChangesNothing(_ kind: StoreKind, body: String) async throws {
+    func malformedPushIs400AndChangesNothing(_ kind: StoreKind, input: (body: String, reason: String)) async throws {
+        let body = input.body
         let server = try await ServerFixture(kind)
         try await server.test { client in
             try await client.execute(
@@ -233,6 +235,7 @@ struct SyncRoutesTests {
             ) { response in
                 #expect(response.status == .badRequest)
                 #expect(ServerFixture.errorCode(response) == "malformed")
+                #expect((ServerFixture.json(response)["error"] as? [String: Any])?["reason"] as? String == input.reason)
             }
             try await client.execute(uri: "/v1/pull", method: .get, headers: ServerFixture.headers(token: server.aliceToken)) {
                 #expect(ServerFixture.json($0)["cursor"] as? Int == 0)

@@ -16,7 +16,7 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as SyncServerError {
             metrics.rejected(error.code)
-            return SyncServerError.jsonResponse(status: error.status, code: error.code, message: error.message)
+            return SyncServerError.jsonResponse(status: error.status, code: error.code, message: error.message, reason: error.reason)
         } catch let error as HTTPError where error.status == .notFound {
             // A known path asked with another method is a 405 naming the methods it takes.
             if let allowed = SyncServer.methods(allowedOn: request.uri.path) {
