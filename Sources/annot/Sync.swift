@@ -39,8 +39,18 @@ extension Annot {
             var report = Report(server: remote.url)
             do {
                 try await client.checkReachable()
-                try await push(local, client, &report)
-                try await pull(local, client, from: remote.pullCursor, &report)
+                var settings = remote
+                // Twice at most: once more if the server's store turns out not to be the one
+                // this replica's cursors came from.
+                for _ in 0..<2 {
+                    try await push(local, client, &report)
+                    guard try await pull(local, client, settings, &report) == .startedOver, let renewed = try local.remote() else { break }
+                    settings = renewed
+                    if !output.json {
+                        Output.note(
+                            "The server's store is not the one this replica last synced with (it was replaced or restored): sending and receiving everything again.")
+                    }
+                }
                 try local.recordSync(error: nil)
                 await client.shutdown()
             } catch {
@@ -70,11 +80,24 @@ extension Annot {
             }
         }
 
-        private func pull(_ local: LocalReplica, _ client: SyncClient, from start: Int64, _ report: inout Report) async throws {
-            var cursor = start
+        enum PullEnd { case caughtUp, startedOver }
+
+        private func pull(
+            _ local: LocalReplica, _ client: SyncClient, _ remote: RemoteSettings, _ report: inout Report
+        ) async throws -> PullEnd {
+            var cursor = remote.pullCursor
+            var storeChecked = false
             let interactive = Output.stderrIsTerminal && !output.json
             while true {
                 let page = try await client.pull(after: cursor, limit: 5000)
+                if !storeChecked, let store = page.store {
+                    storeChecked = true
+                    if let known = remote.storeID, known != store {
+                        try local.startOver(withStore: store)
+                        return .startedOver
+                    }
+                    if remote.storeID == nil { try local.recordStore(store) }
+                }
                 let applied = try local.applyPulled(page.changesets, cursor: page.cursor)
                 report.received += applied.applied
                 report.duplicates += applied.duplicates
@@ -85,6 +108,7 @@ extension Annot {
                 if !page.more { break }
             }
             if interactive && report.received > 5000 { FileHandle.standardError.write(Data("\n".utf8)) }
+            return .caughtUp
         }
     }
 

@@ -52,6 +52,8 @@ final class SyncClient: Sendable {
         let operations: Int
         let cursor: Int64
         let more: Bool
+        /// The server store's identity (servers before it was introduced send none).
+        let store: String?
     }
 
     /// Pushes a changes document, gzip-compressed.
@@ -80,7 +82,8 @@ final class SyncClient: Sendable {
             throw AnnotError("the server sent malformed changes: \(error)")
         }
         return PullPage(
-            changesets: changesets, operations: changesets.reduce(0) { $0 + $1.operations.count }, cursor: next, more: more)
+            changesets: changesets, operations: changesets.reduce(0) { $0 + $1.operations.count }, cursor: next, more: more,
+            store: object["store"] as? String)
     }
 
     private func send(path: String, method: HTTPMethod, body: ByteBuffer?, deadline: TimeAmount? = nil) async throws -> Data {

@@ -134,6 +134,29 @@ struct SyncEndToEndTests {
         #expect(try serverExport(server, token: try server.addUser("rita", role: "reader")) == alice.run(["export"]).stdout)
     }
 
+    @Test func aReplacedServerStoreIsNoticedAndGetsEverythingAgain() throws {
+        // Given alice, synced with a server…
+        let server = try startServer()
+        let alice = try analyst("alice", server: server)
+        expectSuccess(try alice.run(["tag", "003", "precondition"]))
+        expectSuccess(try alice.run(["sync"]))
+        server.stop()
+
+        // …whose store is then replaced by an empty one at the same address.
+        let replacement = SyncdProcess(data: folder.path("replacement"))
+        let token = try replacement.addUser("alice")
+        try replacement.start(port: server.port)
+        defer { replacement.stop() }
+        expectSuccess(try alice.run(["remote", "set", replacement.url, "--token", token]))
+
+        // When she syncs, her cursors (which belong to the old store) are not trusted:
+        let synced = expectSuccess(try alice.run(["sync"]))
+        #expect(synced.stderr.contains("not the one this replica last synced with"))
+        // everything she holds reaches the new store.
+        let reader = try replacement.addUser("rita", role: "reader")
+        #expect(try serverExport(replacement, token: reader) == alice.run(["export"]).stdout)
+    }
+
     @Test func aBadTokenIsAClearError() throws {
         let server = try startServer()
         defer { server.stop() }

@@ -54,7 +54,8 @@ final class SyncdProcess: @unchecked Sendable {
     }
 
     /// Starts the server (on the same port as before when restarting) and waits until it listens.
-    func start() throws {
+    func start(port requested: Int? = nil) throws {
+        if let requested { port = requested }
         let portFile = data + ".port"
         try? FileManager.default.removeItem(atPath: portFile)
         let process = Process()

@@ -327,7 +327,12 @@ struct SyncRoutesTests {
                 guard page["more"] as? Bool == true else { break }
                 #expect(pages < 20)
             }
-            // Then he gets every changeset whole, in order, in pages of 6 operations
+            // Then every page names the store it comes from
+            let store: String = try await client.execute(uri: "/v1/pull?after=0&limit=1", method: .get, headers: headers) {
+                ServerFixture.json($0)["store"] as? String ?? ""
+            }
+            #expect(store.count == 32 && store.allSatisfy(\.isHexDigit))
+            // And he gets every changeset whole, in order, in pages of 6 operations
             #expect(received == pushed)
             #expect(cursor == 30)
             #expect(pages == 5)

@@ -13,6 +13,8 @@ public struct RemoteSettings: Sendable, Hashable, Codable {
     public let lastSyncAt: Int64?
     /// Why the last sync failed, if it did.
     public let lastError: String?
+    /// The identity of the server store the cursors belong to, once a pull reported it.
+    public let storeID: String?
 }
 
 /// A batch of this user's operations to push, as a changes document.
@@ -50,7 +52,7 @@ extension LocalReplica {
                 try Row.fetchOne(db, sql: "SELECT * FROM remotes WHERE name = ?", arguments: [Self.remoteName]).map { row in
                     RemoteSettings(
                         url: row["url"], token: row["token"], pullCursor: row["pull_cursor"], pushCursor: row["push_cursor"],
-                        lastSyncAt: row["last_sync_at"], lastError: row["last_error"])
+                        lastSyncAt: row["last_sync_at"], lastError: row["last_error"], storeID: row["store_id"])
                 }
             }
         }
@@ -122,6 +124,28 @@ extension LocalReplica {
                 try db.execute(
                     sql: "UPDATE remotes SET pull_cursor = max(pull_cursor, ?) WHERE name = ?", arguments: [cursor, Self.remoteName])
                 return report
+            }
+        }
+    }
+
+    /// Records the identity of the server store that the cursors belong to.
+    public func recordStore(_ storeID: String) throws(ReplicaError) {
+        try ReplicaError.guarded {
+            try database.write { db in
+                try db.execute(sql: "UPDATE remotes SET store_id = ? WHERE name = ?", arguments: [storeID, Self.remoteName])
+            }
+        }
+    }
+
+    /// Starts over with a server whose store is not the one the cursors came from (it was
+    /// replaced, or restored from an older backup): everything is pushed and pulled again,
+    /// which is harmless since both are idempotent.
+    public func startOver(withStore storeID: String) throws(ReplicaError) {
+        try ReplicaError.guarded {
+            try database.write { db in
+                try db.execute(
+                    sql: "UPDATE remotes SET pull_cursor = 0, push_cursor = 0, store_id = ? WHERE name = ?",
+                    arguments: [storeID, Self.remoteName])
             }
         }
     }

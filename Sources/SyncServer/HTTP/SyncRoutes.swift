@@ -52,10 +52,11 @@ struct SyncRoutes: Sendable {
             parameters["limit"].map(String.init), name: "limit", default: Int64(configuration.defaultPullLimit),
             range: 1...Int64(configuration.maxPullLimit))
         let page = try await StoreCall.run { try await store.pull(after: after, limit: Int(limit)) }
+        let identity = try await StoreCall.run { try await corpus.storeIdentity() }
         // The changes document is spliced from the stored canonical JSON, not re-encoded.
         var bytes: [UInt8] = Array(#"{"changes":"#.utf8)
         bytes += WireFormat.document(rawChangesets: page.changesetGroups)
-        bytes += Array(#","cursor":\#(page.cursor),"more":\#(page.more)}"#.utf8)
+        bytes += Array(#","cursor":\#(page.cursor),"more":\#(page.more),"store":"\#(identity)"}"#.utf8)
         return Responses.json(encoded: bytes, request: request)
     }
 

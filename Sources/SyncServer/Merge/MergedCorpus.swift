@@ -11,7 +11,17 @@ public actor MergedCorpus {
     private var cursor: Int64 = 0
     private var cachedSnapshot: (cursor: Int64, snapshot: CorpusSnapshot)?
 
+    private var identity: String?
+
     public init(store: any ChangeStore) { self.store = store }
+
+    /// The store's identity, read once (it never changes for a store).
+    public func storeIdentity() async throws -> String {
+        if let identity { return identity }
+        let read = try await store.identity()
+        identity = read
+        return read
+    }
 
     /// Applies every operation logged after the last one seen.
     /// - Complexity: O(new operations).

@@ -25,6 +25,10 @@ public protocol ChangeStore: Sendable {
     /// - Complexity: O(page), using the sequence index.
     func pull(after cursor: Int64, limit: Int) async throws -> PullPage
 
+    /// The store's identity: a random id made when the store was created. A client whose
+    /// cursors came from a store with another id must start over.
+    func identity() async throws -> String
+
     /// Adds a user, or replaces the token and role of an existing one (which un-revokes it).
     func putUser(_ user: ServerUser, tokenHash: String) async throws
     /// The live (not revoked) user holding the token whose hash is given.

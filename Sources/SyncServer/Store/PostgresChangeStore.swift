@@ -195,6 +195,15 @@ public final class PostgresChangeStore: ChangeStore {
         return operations
     }
 
+    public func identity() async throws -> String {
+        try await guarded { [client, logger] in
+            for try await id in try await client.query("SELECT id FROM store_identity", logger: logger).decode(String.self) {
+                return id
+            }
+            return ""
+        }
+    }
+
     // MARK: - Users
 
     public func putUser(_ user: ServerUser, tokenHash: String) async throws {

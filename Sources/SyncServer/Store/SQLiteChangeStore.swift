@@ -74,6 +74,12 @@ public final class SQLiteChangeStore: ChangeStore {
         }
     }
 
+    public func identity() async throws -> String {
+        try await guarded {
+            try await pool.read { db in try String.fetchOne(db, sql: "SELECT id FROM store_identity") ?? "" }
+        }
+    }
+
     public func putUser(_ user: ServerUser, tokenHash: String) async throws {
         try await pool.write { db in
             try db.execute(
