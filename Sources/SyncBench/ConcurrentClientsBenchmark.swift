@@ -4,9 +4,15 @@ import SyncCore
 /// (c) Many clients at once, each its own annotator with its own connection, for a bounded
 /// time: each one loops { push one changeset of 10 tag additions; pull after its own cursor
 /// up to the head }. Every request's latency is recorded; any failed request is an error.
+///
+/// With several `instances`, that many `syncd serve` processes share one store (PostgreSQL)
+/// and client `i` talks to instance `i mod instances`, so a client may pull operations
+/// that another instance committed.
 struct ConcurrentClientsBenchmark {
     let context: BenchContext
     let clients: Int
+    /// `syncd serve` processes on the one store.
+    let instances: Int
     let duration: Duration
 
     /// The articles the server holds, imported by the admin before the clients start.
@@ -33,13 +39,22 @@ struct ConcurrentClientsBenchmark {
     }
 
     func run() async throws {
-        Output.line("\n(c) \(clients) concurrent clients pushing and pulling for \(duration.components.seconds) s")
+        Output.line(
+            "\n(c) \(clients) concurrent clients pushing and pulling for \(duration.components.seconds) s"
+                + (instances > 1 ? ", spread over \(instances) syncd instances on one store" : ""))
         let name = "concurrent"
         let data = try context.subfolder(name)
         let admin = try UserName("admin")
         let adminToken = try await context.syncd.addUser(admin.rawValue, role: "admin", data: data, server: name)
-        let server = try await context.syncd.serve(data: data, server: name)
-        defer { server.stop() }
+        // Each instance gets a folder of its own for its port file and log; the store
+        // arguments name the shared store (with one instance, `data` may be the store).
+        var servers: [SyncdServer] = []
+        defer { for server in servers { server.stop() } }
+        for instance in 0..<instances {
+            let folder = instance == 0 ? data : try context.subfolder("\(name)-instance-\(instance + 1)")
+            servers.append(try await context.syncd.serve(data: folder, server: name))
+        }
+        let server = servers[0]
 
         let (imported, users) = try await SyncEndpoint.using(server.url) { endpoint in
             var generator = try WorkloadGenerator(
@@ -57,9 +72,10 @@ struct ConcurrentClientsBenchmark {
 
         let start = ContinuousClock.now
         let deadline = start + duration
-        let url = server.url
+        let urls = servers.map(\.url)
         let total = try await withThrowingTaskGroup(of: Tally.self) { group in
             for (index, (user, token)) in users.enumerated() {
+                let url = urls[index % urls.count]
                 group.addTask {
                     try await SyncEndpoint.using(url) { endpoint in
                         try await Self.client(index, user: user, token: token, endpoint: endpoint, until: deadline)
@@ -72,14 +88,24 @@ struct ConcurrentClientsBenchmark {
         }
         let elapsed = Statistics.seconds(ContinuousClock.now - start)
 
-        // Every acknowledged operation must be in the log, and nothing else.
+        // Every acknowledged operation must be in the log, and nothing else, as seen through
+        // every instance.
         let expectedHead = imported + Int64(total.pushedOperations)
-        let head = try await SyncEndpoint.using(server.url) { endpoint in
-            try await endpoint.pull(after: max(0, expectedHead - 1), limit: 1, token: adminToken)
+        var heads: [SyncEndpoint.PulledPage] = []
+        for url in urls {
+            heads.append(
+                try await SyncEndpoint.using(url) { endpoint in
+                    try await endpoint.pull(after: max(0, expectedHead - 1), limit: 1, token: adminToken)
+                })
         }
+        let head = heads.first { $0.cursor != expectedHead || $0.more } ?? heads[0]
         let pushes = Statistics.count(total.pushLatencies.count)
         let pulls = Statistics.count(total.pullLatencies.count)
         Output.row("elapsed", "\(Statistics.format(elapsed, 1)) s, \(pushes) pushes and \(pulls) pulls")
+        if instances > 1 {
+            Output.row(
+                "instances", "\(instances), clients assigned round-robin (client i to instance i mod \(instances))")
+        }
         func operations(_ count: Int) -> String {
             "\(Statistics.count(count)) operations, \(Statistics.rate(count, elapsed))"
         }
@@ -95,6 +121,7 @@ struct ConcurrentClientsBenchmark {
             "head \(Statistics.count(head.cursor))\(head.more ? "+" : ""), "
                 + (consistent
                     ? "exactly the seeded and acknowledged operations"
+                        + (instances > 1 ? ", through every instance" : "")
                     : "expected \(Statistics.count(expectedHead)): acknowledged operations are missing or extra"))
         let met = total.errors.isEmpty && consistent
         Output.row("errors", "\(total.errors.count) (goal: zero, \(met ? "met" : "NOT met"))")

@@ -5,7 +5,7 @@ import Foundation
 ///
 ///     swift build -c release --static-swift-stdlib
 ///     .build/release/SyncBench [fresh|incremental|concurrent|wire|all] [--runs N] [--quick]
-///                              [--syncd-arg ARG]...
+///                              [--instances N] [--syncd-arg ARG]...
 ///
 /// Figures are medians over the runs, each beside a baseline measured in the same run;
 /// BENCHMARKS.md records what was measured.
@@ -44,8 +44,9 @@ struct SyncBench {
             try await IncrementalSyncBenchmark(context: context, histories: sizes.histories, newOperations: 10).run()
         }
         if options.runs(.concurrent) {
-            try await ConcurrentClientsBenchmark(context: context, clients: 32, duration: sizes.concurrentDuration)
-                .run()
+            try await ConcurrentClientsBenchmark(
+                context: context, clients: 32, instances: options.instances, duration: sizes.concurrentDuration
+            ).run()
         }
         if options.runs(.wire) {
             try await WireSizeBenchmark(context: context, operations: sizes.wireOperations).run()

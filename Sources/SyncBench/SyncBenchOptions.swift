@@ -21,7 +21,8 @@ struct SyncBenchOptions: Sendable {
     }
 
     static let usage = """
-        usage: SyncBench [fresh|incremental|concurrent|wire|all] [--runs N] [--quick] [--syncd-arg ARG]...
+        usage: SyncBench [fresh|incremental|concurrent|wire|all] [--runs N] [--quick] [--instances N]
+                 [--syncd-arg ARG]...
 
           fresh        a fresh replica pulls 100,000 operations (annot sync against a plain HTTP pull loop)
           incremental  annot sync of 10 new operations against histories of 10,000 and 1,000,000 operations
@@ -32,6 +33,9 @@ struct SyncBenchOptions: Sendable {
           --runs N         timed runs per measurement (default 7; the incremental sync runs at least 7)
           --quick          smaller sizes, for a smoke run (10,000 operations, histories of 1,000 and
                            100,000, 5 s of concurrent clients)
+          --instances N    'syncd serve' processes on one store for the concurrent clients (default 1;
+                           more than 1 needs a shared store: --syncd-arg --store --syncd-arg URL);
+                           the clients are spread over them round-robin
           --syncd-arg ARG  passed to every 'syncd serve' and 'syncd user add' (repeat for several);
                            '{server}' in ARG becomes the name of the server being started, so that
                            each workload can get a store of its own
@@ -40,6 +44,8 @@ struct SyncBenchOptions: Sendable {
     var workloads: Set<Workload> = Set(Workload.allCases)
     var runCount = 7
     var quick = false
+    /// `syncd serve` processes sharing one store in the concurrent workload.
+    var instances = 1
     var syncdArguments: [String] = []
     var help = false
 
@@ -65,6 +71,12 @@ struct SyncBenchOptions: Sendable {
                     throw SyncBenchError("--runs must be a whole number from 1 to 1000, not '\(text)'")
                 }
                 options.runCount = runs
+            case "--instances":
+                let text = try value(after: argument)
+                guard let instances = Int(text), (1...16).contains(instances) else {
+                    throw SyncBenchError("--instances must be a whole number from 1 to 16, not '\(text)'")
+                }
+                options.instances = instances
             case "--quick":
                 options.quick = true
             case "--syncd-arg":
@@ -82,6 +94,14 @@ struct SyncBenchOptions: Sendable {
             index += 1
         }
         if !selected.isEmpty { options.workloads = selected }
+        if options.instances > 1,
+            !SyncdBinary(path: "", storeArguments: options.syncdArguments).namesStore
+        {
+            throw SyncBenchError(
+                "--instances \(options.instances) needs a store that several syncd instances can share: "
+                    + "the embedded SQLite store of --data belongs to one process; "
+                    + "add --syncd-arg --store --syncd-arg postgres://USER@HOST:PORT/DATABASE")
+        }
         return options
     }
 }

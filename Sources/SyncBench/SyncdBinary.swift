@@ -6,10 +6,18 @@ struct SyncdBinary: Sendable {
     let path: String
     let storeArguments: [String]
 
-    /// The store arguments for the server called `name`, after the data folder: `{server}`
-    /// in an argument becomes `name`, so that each workload can get a store of its own.
+    /// Whether the store arguments name a store of their own (`--store URL`, a PostgreSQL
+    /// database that several instances may share) instead of the data folder.
+    var namesStore: Bool {
+        storeArguments.contains { $0 == "--store" || $0.hasPrefix("--store=") }
+    }
+
+    /// The store arguments for the server called `name`: `{server}` in an argument becomes
+    /// `name`, so that each workload can get a store of its own. They start with
+    /// `--data FOLDER` unless they name a store themselves (syncd refuses both).
     func storeArguments(data: URL, server name: String) -> [String] {
-        ["--data", data.path] + storeArguments.map { $0.replacingOccurrences(of: "{server}", with: name) }
+        (namesStore ? [] : ["--data", data.path])
+            + storeArguments.map { $0.replacingOccurrences(of: "{server}", with: name) }
     }
 
     /// Adds a user with `syncd user add` and returns its token.
