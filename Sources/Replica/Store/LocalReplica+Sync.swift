@@ -66,24 +66,26 @@ extension LocalReplica {
             try database.read { db in
                 let user = try Self.identity(db, path: path).user.rawValue
                 let cursor = try Int.fetchOne(db, sql: "SELECT push_cursor FROM remotes WHERE name = ?", arguments: [Self.remoteName]) ?? 0
-                var rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT seq, changeset, payload FROM operations INDEXED BY operations_pending_push
-                        WHERE seq > ? AND author = ? AND origin <> 'server' ORDER BY seq LIMIT ?
-                        """,
-                    arguments: [cursor, user, limit])
-                guard let last = rows.last else {
+                // Walk this user's pending operations in order and stop at the first changeset
+                // boundary at or past `limit`. (A changeset's operations need not be
+                // contiguous: a file may bring the rest of a changeset long after its start,
+                // so "the rest of the last changeset" must never reach past other operations.)
+                let pending = try Row.fetchCursor(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT seq, changeset, payload FROM operations INDEXED BY operations_pending_push
+                            WHERE seq > ? AND author = ? AND origin <> 'server' ORDER BY seq
+                            """),
+                    arguments: [cursor, user])
+                var rows: [Row] = []
+                while let row = try pending.next() {
+                    if rows.count >= limit, (row["changeset"] as String) != rows.last?["changeset"] { break }
+                    rows.append(row.copy())
+                }
+                guard !rows.isEmpty else {
                     // Nothing of ours: skip past whatever else arrived, so the next look starts later.
                     let head = try Int.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM operations") ?? 0
                     return head > cursor ? PushBatch(document: [], operations: 0, lastSeq: head) : nil
-                }
-                // A changeset's operations have consecutive seqs: finish the last one.
-                if rows.count == limit {
-                    let changeset: String = last["changeset"]
-                    rows += try Row.fetchAll(
-                        db, sql: "SELECT seq, changeset, payload FROM operations WHERE seq > ? AND changeset = ? ORDER BY seq",
-                        arguments: [last["seq"] as Int, changeset])
                 }
                 let groups = WireFormat.changesetRuns(rows.lazy.map { (changeset: $0["changeset"] as String, payload: $0["payload"] as String) })
                 return PushBatch(
