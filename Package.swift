@@ -48,15 +48,20 @@ let package = Package(
             swiftSettings: strictSwift,
             plugins: ["EmbedMigrations"]
         ),
+        // HTTP over the system's libcurl, loaded only when `annot sync` runs (dlopen), and
+        // gzip with zlib: `annot` links no network stack of its own.
+        .target(
+            name: "CurlTransport",
+            linkerSettings: [.linkedLibrary("z"), .linkedLibrary("dl")]
+        ),
         .executableTarget(
             name: "annot",
             dependencies: [
-                "Replica", "SyncCore",
+                "Replica", "SyncCore", "CurlTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "CompressNIO", package: "compress-nio"),
             ],
-            swiftSettings: strictSwift
+            swiftSettings: strictSwift + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
         ),
 
         // MARK: - Server

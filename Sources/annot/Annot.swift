@@ -4,7 +4,7 @@ import Foundation
 /// The analyst's command-line tool: annotate a shared corpus of articles on a local
 /// replica, offline, and sync it with a server or by file.
 @main
-struct Annot: AsyncParsableCommand {
+struct Annot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "annot",
         abstract: "Annotate a shared corpus of articles, offline first.",
@@ -32,18 +32,18 @@ struct Annot: AsyncParsableCommand {
     /// Runs the command line. Errors are printed as one line, `annot: error: …`, with the
     /// exit code ArgumentParser assigns (64 for usage errors, 1 for failures); help and
     /// `--version` print as usual.
-    static func main() async {
+    ///
+    /// Synchronous on purpose: every command, `sync` included, does blocking work one step at
+    /// a time, and a synchronous main starts no concurrency runtime (threads, executors) for
+    /// a command that lasts a few milliseconds.
+    static func main() {
         do {
             var command = try parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
-            }
+            try command.run()
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                Output.line(fullMessage(for: error))
                 Foundation.exit(0)
             }
             var message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"

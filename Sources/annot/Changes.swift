@@ -4,8 +4,9 @@ import Replica
 import SyncCore
 
 extension Annot {
-    struct Changes: AsyncParsableCommand {
+    struct Changes: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "changes",
             abstract: "Write this replica's operations as a changes file, for sync by file.",
             discussion: """
                 annot changes > alice.changes            everything this replica holds
@@ -24,15 +25,16 @@ extension Annot {
             guard since >= 0 else { throw ValidationError("--since takes a cursor of 0 or more") }
         }
 
-        func run() async throws {
+        func run() throws {
             let page = try replica.open().changes(since: since)
-            FileHandle.standardOutput.write(Data(page.document))
+            Output.write(Data(page.document))
             Output.note("\(page.operations) operation(s); next time use --since \(page.cursor)")
         }
     }
 
-    struct Apply: AsyncParsableCommand {
+    struct Apply: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Merge changes files made by 'annot changes' on other replicas.",
             discussion: "All files are merged in one transaction: on any error nothing is applied. Use - for standard input."
         )
@@ -42,7 +44,7 @@ extension Annot {
         var files: [String]
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             var changesets: [Changeset] = []
             for file in files {
                 let data: Data
@@ -62,7 +64,7 @@ extension Annot {
             }
             let report = try replica.open().apply(changesets, origin: .file)
             if output.json { return Output.json(report) }
-            print("Merged \(report.applied) new operation(s) from \(report.changesets) changeset(s); \(report.duplicates) already present.")
+            Output.line("Merged \(report.applied) new operation(s) from \(report.changesets) changeset(s); \(report.duplicates) already present.")
         }
     }
 }

@@ -3,16 +3,17 @@ import Foundation
 import Replica
 
 extension Annot {
-    struct Export: AsyncParsableCommand {
+    struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Print the whole merged state as canonical JSON.",
             discussion: "Two replicas holding the same operations print byte-identical output."
         )
 
         @OptionGroup var replica: ReplicaOptions
 
-        func run() async throws {
-            FileHandle.standardOutput.write(try replica.open().snapshot().canonicalJSON())
+        func run() throws {
+            Output.write(try replica.open().snapshot().canonicalJSON())
         }
     }
 }

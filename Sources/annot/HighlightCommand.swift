@@ -2,7 +2,7 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct Highlight: AsyncParsableCommand {
+    struct Highlight: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "highlight",
             abstract: "Highlight a passage of an article, optionally with a note.",
@@ -37,17 +37,17 @@ extension Annot {
             }
         }
 
-        func run() async throws {
+        func run() throws {
             let opened = try replica.open()
             if let delete {
                 let id = try opened.deleteHighlight(delete)
                 if output.json { return Output.json(["highlight": id, "action": "deleted"]) }
-                return print("Highlight \(id) deleted.")
+                return Output.line("Highlight \(id) deleted.")
             }
             let result = try opened.highlight(article!, quote: quote!, occurrence: occurrence, note: note)
             if output.json { return Output.json(result) }
-            print(result.highlight)
-            if let note = result.note { print("Note \(note) attached.") }
+            Output.line(result.highlight)
+            if let note = result.note { Output.line("Note \(note) attached.") }
         }
     }
 }

@@ -3,8 +3,9 @@ import Foundation
 import Replica
 
 extension Annot {
-    struct Import: AsyncParsableCommand {
+    struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import articles from text files or folders of them.",
             discussion: """
                 A file's name without its extension is the article's id. Folders are read for their \
@@ -19,7 +20,7 @@ extension Annot {
         var paths: [String]
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let target = try replica.open()
             let names = try ArticleFile.collect(paths)
             guard !names.isEmpty else { throw AnnotError("no text files found in \(paths.joined(separator: ", "))") }
@@ -41,7 +42,7 @@ extension Annot {
             if output.json {
                 Output.json(report)
             } else {
-                print("Imported \(report.imported.count) article(s), \(report.unchanged.count) already present.")
+                Output.line("Imported \(report.imported.count) article(s), \(report.unchanged.count) already present.")
             }
         }
     }

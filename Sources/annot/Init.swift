@@ -3,8 +3,9 @@ import Replica
 import SyncCore
 
 extension Annot {
-    struct Init: AsyncParsableCommand {
+    struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Create a local replica.",
             discussion: "Creates the replica file with a new random replica id. Operations you make are signed with --user."
         )
@@ -18,13 +19,13 @@ extension Annot {
             do { _ = try UserName(user) } catch { throw ValidationError(error.description) }
         }
 
-        func run() async throws {
+        func run() throws {
             let created = try LocalReplica.create(at: replica.path, user: try UserName(user))
             let identity = try created.identity()
             if output.json {
                 Output.json(["path": created.path, "replica": identity.replica.rawValue, "user": identity.user.rawValue])
             } else {
-                print("Created replica \(identity.replica) for \(identity.user) at \(created.path)")
+                Output.line("Created replica \(identity.replica) for \(identity.user) at \(created.path)")
             }
         }
     }

@@ -2,8 +2,9 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct List: AsyncParsableCommand {
+    struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the articles.",
             discussion: "With --tag, only articles carrying that tag or one of its sub-tags (talks also matches talks/doha)."
         )
@@ -13,11 +14,11 @@ extension Annot {
         var tag: String?
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let articles = try replica.open().articles(tagged: tag)
             if output.json { return Output.json(articles) }
             if articles.isEmpty {
-                print(tag == nil ? "No articles yet: import some with 'annot import PATH'." : "No article has this tag.")
+                Output.line(tag == nil ? "No articles yet: import some with 'annot import PATH'." : "No article has this tag.")
                 return
             }
             for article in articles {
@@ -25,7 +26,7 @@ extension Annot {
                 if !article.tags.isEmpty { line += "  [" + article.tags.joined(separator: ", ") + "]" }
                 if article.notes > 0 { line += "  \(article.notes) note\(article.notes == 1 ? "" : "s")" }
                 if article.highlights > 0 { line += "  \(article.highlights) highlight\(article.highlights == 1 ? "" : "s")" }
-                print(line)
+                Output.line(line)
             }
         }
     }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show who changed what, and when, newest first.")
+    struct Log: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "log", abstract: "Show who changed what, and when, newest first.")
 
         @OptionGroup var replica: ReplicaOptions
         @Argument(help: "Only this article (with its notes and highlights).")
@@ -12,12 +12,12 @@ extension Annot {
         var limit = 50
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let entries = try replica.open().log(article: article, limit: limit)
             if output.json { return Output.json(entries) }
-            if entries.isEmpty { return print("Nothing yet.") }
+            if entries.isEmpty { return Output.line("Nothing yet.") }
             for entry in entries {
-                print("\(entry.time)  \(Output.column(entry.author, 12)) \(entry.summary)")
+                Output.line("\(entry.time)  \(Output.column(entry.author, 12)) \(entry.summary)")
             }
         }
     }

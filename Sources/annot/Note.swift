@@ -2,8 +2,9 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct Note: AsyncParsableCommand {
+    struct Note: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "note",
             abstract: "Add, edit or delete a note.",
             discussion: """
                 annot note ARTICLE TEXT          adds a note to an article and prints its id
@@ -41,7 +42,7 @@ extension Annot {
             }
         }
 
-        func run() async throws {
+        func run() throws {
             let opened = try replica.open()
             let (action, id): (String, String)
             if let edit {
@@ -52,25 +53,25 @@ extension Annot {
                 (action, id) = ("added", try opened.addNote(arguments[0], body: arguments[1]))
             }
             if output.json { return Output.json(["note": id, "action": action]) }
-            if action == "added" { print(id) } else { print("Note \(id) \(action).") }
+            if action == "added" { Output.line(id) } else { Output.line("Note \(id) \(action).") }
         }
     }
 
-    struct Notes: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List notes, of one article or of all.")
+    struct Notes: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "notes", abstract: "List notes, of one article or of all.")
 
         @OptionGroup var replica: ReplicaOptions
         @Argument(help: "An article's id or unique prefix.")
         var article: String?
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let notes = try replica.open().notes(article: article)
             if output.json { return Output.json(notes) }
-            if notes.isEmpty { return print("No notes.") }
+            if notes.isEmpty { return Output.line("No notes.") }
             for note in notes {
                 let flag = note.conflicted ? "  (conflict)" : ""
-                print("\(Output.short(note.id))  \(Output.column(note.article, 22)) \(note.updatedBy): \(note.body)\(flag)")
+                Output.line("\(Output.short(note.id))  \(Output.column(note.article, 22)) \(note.updatedBy): \(note.body)\(flag)")
             }
         }
     }

@@ -3,14 +3,16 @@ import Foundation
 import Replica
 
 extension Annot {
-    struct Remote: AsyncParsableCommand {
+    struct Remote: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remote",
             abstract: "Set or show the sync server.",
             subcommands: [Set.self, Show.self]
         )
 
-        struct Set: AsyncParsableCommand {
+        struct Set: ParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "set",
                 abstract: "Point this replica at a sync server.",
                 discussion: "The token comes from the server's admin ('syncd user add NAME'). It is kept in the replica file."
             )
@@ -28,20 +30,20 @@ extension Annot {
                 }
             }
 
-            func run() async throws {
+            func run() throws {
                 let base = url.hasSuffix("/") ? String(url.dropLast()) : url
                 try replica.open().setRemote(url: base, token: token)
-                print("Remote set to \(base). Run 'annot sync' to send and receive changes.")
+                Output.line("Remote set to \(base). Run 'annot sync' to send and receive changes.")
             }
         }
 
-        struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show the sync server.")
+        struct Show: ParsableCommand {
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the sync server.")
             @OptionGroup var replica: ReplicaOptions
 
-            func run() async throws {
-                guard let remote = try replica.open().remote() else { return print("No remote: set one with 'annot remote set URL --token TOKEN'.") }
-                print(remote.url)
+            func run() throws {
+                guard let remote = try replica.open().remote() else { return Output.line("No remote: set one with 'annot remote set URL --token TOKEN'.") }
+                Output.line(remote.url)
             }
         }
     }

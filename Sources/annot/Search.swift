@@ -2,8 +2,9 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct Search: AsyncParsableCommand {
+    struct Search: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "search",
             abstract: "Search the text of articles and notes.",
             discussion: "Every word must match, ignoring case and accents. --raw passes SQLite FTS5 syntax through."
         )
@@ -17,14 +18,14 @@ extension Annot {
         var limit = 20
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let hits = try replica.open().search(query.joined(separator: " "), raw: raw, limit: limit)
             if output.json { return Output.json(hits) }
-            if hits.isEmpty { return print("No matches.") }
+            if hits.isEmpty { return Output.line("No matches.") }
             for hit in hits {
                 let label = hit.kind == "note" ? "note \(Output.short(hit.note ?? ""))" : "article"
-                print("\(hit.article)  \(label)  \(hit.title)")
-                print("    " + hit.snippet.split(whereSeparator: \.isNewline).joined(separator: " "))
+                Output.line("\(hit.article)  \(label)  \(hit.title)")
+                Output.line("    " + hit.snippet.split(whereSeparator: \.isNewline).joined(separator: " "))
             }
         }
     }

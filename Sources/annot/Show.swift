@@ -2,8 +2,9 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct Show: AsyncParsableCommand {
+    struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show an article: its text with highlights marked, its tags and notes.",
             discussion: "Highlights are marked ⟦like this⟧, or in colour on a terminal."
         )
@@ -13,26 +14,26 @@ extension Annot {
         var article: String
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let detail = try replica.open().article(article)
             if output.json { return Output.json(detail) }
-            print("\(detail.title)")
-            print("\(detail.id) · imported by \(detail.importedBy)")
-            print("Tags: " + (detail.tags.isEmpty ? "none" : detail.tags.joined(separator: ", ")))
-            print("")
-            print(Self.marked(detail.text, highlights: detail.highlights, colour: Output.stdoutIsTerminal))
+            Output.line("\(detail.title)")
+            Output.line("\(detail.id) · imported by \(detail.importedBy)")
+            Output.line("Tags: " + (detail.tags.isEmpty ? "none" : detail.tags.joined(separator: ", ")))
+            Output.line("")
+            Output.line(Self.marked(detail.text, highlights: detail.highlights, colour: Output.stdoutIsTerminal))
             if !detail.highlights.isEmpty {
-                print("\nHighlights:")
+                Output.line("\nHighlights:")
                 for highlight in detail.highlights {
-                    print("  \(Output.short(highlight.id))  \(highlight.author): \"\(highlight.exact)\"")
+                    Output.line("  \(Output.short(highlight.id))  \(highlight.author): \"\(highlight.exact)\"")
                 }
             }
             if !detail.notes.isEmpty {
-                print("\nNotes:")
+                Output.line("\nNotes:")
                 for note in detail.notes {
                     let flag = note.conflicted ? "  (conflict: see 'annot conflicts')" : ""
                     let anchor = note.highlight.map { " on highlight \(Output.short($0))" } ?? ""
-                    print("  \(Output.short(note.id))  \(note.updatedBy)\(anchor): \(note.body)\(flag)")
+                    Output.line("  \(Output.short(note.id))  \(note.updatedBy)\(anchor): \(note.body)\(flag)")
                 }
             }
         }

@@ -3,8 +3,9 @@ import Foundation
 import Replica
 
 extension Annot {
-    struct Sync: AsyncParsableCommand {
+    struct Sync: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sync",
             abstract: "Send your changes to the server and receive everyone else's.",
             discussion: """
                 Pushes the operations you authored (on this replica or another of yours) that the server \
@@ -30,7 +31,7 @@ extension Annot {
             guard (1...20_000).contains(batch) else { throw ValidationError("--batch must be from 1 to 20000") }
         }
 
-        func run() async throws {
+        func run() throws {
             let local = try replica.open()
             guard let remote = try local.remote() else {
                 throw AnnotError("no sync server set: use 'annot remote set URL --token TOKEN'")
@@ -38,13 +39,13 @@ extension Annot {
             let client = SyncClient(baseURL: remote.url, token: remote.token)
             var report = Report(server: remote.url)
             do {
-                try await client.checkReachable()
+                try client.checkReachable()
                 var settings = remote
                 // Twice at most: once more if the server's store turns out not to be the one
                 // this replica's cursors came from.
                 for _ in 0..<2 {
-                    try await push(local, client, &report)
-                    guard try await pull(local, client, settings, &report) == .startedOver, let renewed = try local.remote() else { break }
+                    try push(local, client, &report)
+                    guard try pull(local, client, settings, &report) == .startedOver, let renewed = try local.remote() else { break }
                     settings = renewed
                     if !output.json {
                         Output.note(
@@ -52,17 +53,17 @@ extension Annot {
                     }
                 }
                 try local.recordSync(error: nil)
-                await client.shutdown()
+                client.shutdown()
             } catch {
-                await client.shutdown()
+                client.shutdown()
                 try? local.recordSync(error: "\(error)")
                 throw error
             }
             if output.json { return Output.json(report) }
-            print("Sent \(report.pushed) operation(s)\(report.alreadyOnServer > 0 ? " (\(report.alreadyOnServer) already there)" : ""); received \(report.received) new operation(s) from \(report.server).")
+            Output.line("Sent \(report.pushed) operation(s)\(report.alreadyOnServer > 0 ? " (\(report.alreadyOnServer) already there)" : ""); received \(report.received) new operation(s) from \(report.server).")
         }
 
-        private func push(_ local: LocalReplica, _ client: SyncClient, _ report: inout Report) async throws {
+        private func push(_ local: LocalReplica, _ client: SyncClient, _ report: inout Report) throws {
             var size = batch
             while let next = try local.pendingPush(limit: size) {
                 if next.operations == 0 {
@@ -70,7 +71,7 @@ extension Annot {
                     break
                 }
                 do {
-                    let outcome = try await client.push(next.document)
+                    let outcome = try client.push(next.document)
                     try local.markPushed(through: next.lastSeq)
                     report.pushed += outcome.accepted
                     report.alreadyOnServer += outcome.duplicates
@@ -84,12 +85,12 @@ extension Annot {
 
         private func pull(
             _ local: LocalReplica, _ client: SyncClient, _ remote: RemoteSettings, _ report: inout Report
-        ) async throws -> PullEnd {
+        ) throws -> PullEnd {
             var cursor = remote.pullCursor
             var storeChecked = false
             let interactive = Output.stderrIsTerminal && !output.json
             while true {
-                let page = try await client.pull(after: cursor, limit: 5000)
+                let page = try client.pull(after: cursor, limit: 5000)
                 if !storeChecked, let store = page.store {
                     storeChecked = true
                     if let known = remote.storeID, known != store {
@@ -112,8 +113,8 @@ extension Annot {
         }
     }
 
-    struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the replica, its pending operations and its last sync.")
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the replica, its pending operations and its last sync.")
 
         @OptionGroup var replica: ReplicaOptions
         @OptionGroup var output: OutputOptions
@@ -128,7 +129,7 @@ extension Annot {
             let lastError: String?
         }
 
-        func run() async throws {
+        func run() throws {
             let local = try replica.open()
             let identity = try local.identity()
             let remote = try local.remote()
@@ -140,11 +141,11 @@ extension Annot {
                 pending: try local.pendingCount(), server: remote?.url,
                 lastSync: lastSync, lastError: remote?.lastError)
             if output.json { return Output.json(report) }
-            print("Replica \(report.replica) of \(report.user) at \(report.path)")
-            print("Pending: \(report.pending) operation(s) not yet on the server")
-            print("Server: \(report.server ?? "none (annot remote set URL --token TOKEN)")")
-            print("Last sync: \(report.lastSync ?? "never")")
-            if let error = report.lastError { print("Last sync failed: \(error)") }
+            Output.line("Replica \(report.replica) of \(report.user) at \(report.path)")
+            Output.line("Pending: \(report.pending) operation(s) not yet on the server")
+            Output.line("Server: \(report.server ?? "none (annot remote set URL --token TOKEN)")")
+            Output.line("Last sync: \(report.lastSync ?? "never")")
+            if let error = report.lastError { Output.line("Last sync failed: \(error)") }
         }
     }
 }

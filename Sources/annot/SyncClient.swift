@@ -1,42 +1,36 @@
-import AsyncHTTPClient
-import CompressNIO
+import CurlTransport
 import Foundation
-import NIOCore
-import NIOHTTP1
 import SyncCore
 
-/// The client side of the sync protocol (`docs/protocol.md`), over AsyncHTTPClient.
+/// The client side of the sync protocol (`docs/protocol.md`), over the system's libcurl.
 ///
-/// AsyncHTTPClient rather than URLSession: it is pure Swift on SwiftNIO, so `annot`
-/// does not load libcurl and its dozens of shared libraries on every command.
+/// libcurl is loaded with `dlopen` the first time a sync needs it (see `CurlTransport`):
+/// the local commands, which are most of what an analyst runs, start without loading it
+/// and the libraries it depends on, and `annot` carries no network stack of its own.
+/// Requests are blocking: a sync is one conversation, one request at a time.
 final class SyncClient: Sendable {
     let baseURL: String
     let token: String
-    let timeout: TimeAmount = .seconds(120)
-    private let http: HTTPClient
+    /// How long one request may take, in milliseconds.
+    let timeout = 120_000
+    /// How long connecting may take, in milliseconds.
+    let connectTimeout = 5_000
+    /// The largest reply accepted, after inflating.
+    static let maxReply = 1024 * 1024 * 1024
 
-    /// A client for the server at `baseURL`. Call ``shutdown()`` when done.
-    ///
-    /// Its own HTTPClient rather than `HTTPClient.shared`: the shared one inflates gzip
-    /// bodies itself and refuses ratios over 25, which the highly repetitive JSON of a
-    /// changes document exceeds; this client inflates with its own size bound instead.
+    /// A client for the server at `baseURL`.
     init(baseURL: String, token: String) {
         self.baseURL = baseURL
         self.token = token
-        var configuration = HTTPClient.Configuration()
-        configuration.decompression = .disabled
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(120))
-        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
-    func shutdown() async {
-        try? await http.shutdown()
-    }
+    /// Nothing to release: every request has its own libcurl handle. Kept so that callers
+    /// do not depend on how the transport holds its connections.
+    func shutdown() {}
 
-    /// Fails fast, with a clear message, when the server is not there (the connection pool
-    /// would otherwise keep retrying a refused connection until a request's deadline).
-    func checkReachable() async throws {
-        _ = try await send(path: "/healthz", method: .GET, body: nil, deadline: .seconds(5))
+    /// Fails fast, with a clear message, when the server is not there.
+    func checkReachable() throws {
+        _ = try send(path: "/healthz", method: "GET", body: nil, deadline: 5_000)
     }
 
     /// What the server answered to a push.
@@ -57,10 +51,8 @@ final class SyncClient: Sendable {
     }
 
     /// Pushes a changes document, gzip-compressed.
-    func push(_ document: [UInt8]) async throws -> PushOutcome {
-        var body = ByteBuffer(bytes: document)
-        let compressed = try body.compress(with: .gzip)
-        let data = try await send(path: "/v1/push", method: .POST, body: compressed)
+    func push(_ document: [UInt8]) throws -> PushOutcome {
+        let data = try send(path: "/v1/push", method: "POST", body: try Self.gzip(document))
         do {
             return try JSONDecoder().decode(PushOutcome.self, from: data)
         } catch {
@@ -69,8 +61,8 @@ final class SyncClient: Sendable {
     }
 
     /// Pulls the operations after `cursor`.
-    func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
-        let data = try await send(path: "/v1/pull?after=\(cursor)&limit=\(limit)", method: .GET, body: nil)
+    func pull(after cursor: Int64, limit: Int) throws -> PullPage {
+        let data = try send(path: "/v1/pull?after=\(cursor)&limit=\(limit)", method: "GET", body: nil)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let changes = object["changes"] as? [String: Any], let next = (object["cursor"] as? NSNumber)?.int64Value,
             let more = object["more"] as? Bool
@@ -86,56 +78,71 @@ final class SyncClient: Sendable {
             store: object["store"] as? String)
     }
 
-    private func send(path: String, method: HTTPMethod, body: ByteBuffer?, deadline: TimeAmount? = nil) async throws -> Data {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Accept-Encoding", value: "gzip")
-        request.headers.add(name: "User-Agent", value: "annot/0.1.0")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.headers.add(name: "Content-Encoding", value: "gzip")
-            request.body = .bytes(body)
+    private func send(path: String, method: String, body: [UInt8]?, deadline: Int? = nil) throws -> Data {
+        var headers = ["Authorization: Bearer \(token)", "User-Agent: annot/0.1.0"]
+        if body != nil {
+            headers += ["Content-Type: application/json", "Content-Encoding: gzip"]
         }
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: deadline ?? timeout)
-        } catch {
-            throw AnnotError("cannot reach the server at \(baseURL) (\(Self.describe(error))); nothing is lost: sync again later")
-        }
-        var buffer: ByteBuffer
-        do {
-            buffer = try await response.body.collect(upTo: 256 * 1024 * 1024)
-        } catch {
-            throw AnnotError("the connection to \(baseURL) broke during the reply (\(Self.describe(error))); sync again")
-        }
-        // HTTPClient.shared may already have inflated the body (it keeps the header): look
-        // at the gzip magic bytes rather than trusting Content-Encoding alone.
-        if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip",
-            buffer.getBytes(at: buffer.readerIndex, length: 2) == [0x1f, 0x8b]
-        {
-            do {
-                buffer = try buffer.decompress(with: .gzip, maxSize: 1024 * 1024 * 1024)
-            } catch {
-                throw AnnotError("the server at \(baseURL) sent a corrupt gzip body (\(error)); sync again")
+        var response = ct_response()
+        defer { ct_response_free(&response) }
+        let pointers = headers.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        let url = baseURL + path
+        let (connectTimeout, timeout) = (self.connectTimeout, deadline ?? self.timeout)
+        pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerList in
+            let perform = { (bytes: UnsafePointer<UInt8>?, count: Int) in
+                ct_request(
+                    url, method, headerList.baseAddress, headerList.count, bytes, count, connectTimeout, timeout,
+                    Self.maxReply, &response)
+            }
+            if let body {
+                body.withUnsafeBufferPointer { perform($0.baseAddress, $0.count) }
+            } else {
+                perform(nil, 0)
             }
         }
-        let data = Data(buffer.readableBytesView)
-        guard (200..<300).contains(response.status.code) else {
+        if response.failure != 0 {
+            let message = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            switch Int32(response.failure) {
+            case Int32(CT_FAILURE_UNAVAILABLE):
+                throw AnnotError("cannot sync: \(message)")
+            case Int32(CT_FAILURE_TOO_LARGE):
+                throw AnnotError("the server at \(baseURL) sent a reply over \(Self.maxReply / 1024 / 1024) MiB; sync again")
+            case Int32(CT_FAILURE_CLOSED):
+                throw AnnotError("the connection to \(baseURL) broke (\(message)); nothing is lost: sync again")
+            default:
+                throw AnnotError(
+                    "cannot reach the server at \(baseURL) (\(Self.describe(Int32(response.failure), message))); nothing is lost: sync again later")
+            }
+        }
+        let data = response.body.map { Data(bytes: $0, count: response.body_length) } ?? Data()
+        guard (200..<300).contains(response.status) else {
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             let error = object?["error"] as? [String: Any]
-            let message = error?["message"] as? String ?? "HTTP \(response.status.code) \(response.status.reasonPhrase)"
-            throw ServerRejection(status: Int(response.status.code), code: error?["code"] as? String ?? "", message: message)
+            let message = error?["message"] as? String ?? "HTTP \(response.status)"
+            throw ServerRejection(status: response.status, code: error?["code"] as? String ?? "", message: message)
         }
         return data
     }
 
-    static func describe(_ error: any Error) -> String {
-        let text = "\(error)"
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        if text.contains("deadlineExceeded") || text.contains("timeout") { return "timed out" }
-        if text.contains("remoteConnectionClosed") { return "the server closed the connection" }
-        return text.count > 120 ? String(text.prefix(120)) + "…" : text
+    static func describe(_ failure: Int32, _ message: String) -> String {
+        switch failure {
+        case Int32(CT_FAILURE_REFUSED): return "connection refused"
+        case Int32(CT_FAILURE_TIMEOUT): return "timed out"
+        case Int32(CT_FAILURE_RESOLVE): return "unknown host"
+        case Int32(CT_FAILURE_TLS): return "TLS: \(message)"
+        default: return message.count > 120 ? String(message.prefix(120)) + "…" : message
+        }
+    }
+
+    /// Gzip-compresses a request body.
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        var output: UnsafeMutablePointer<UInt8>?
+        var length = 0
+        let result = bytes.withUnsafeBufferPointer { ct_gzip($0.baseAddress, $0.count, &output, &length) }
+        guard result == 0, let output else { throw AnnotError("cannot compress the changes to push") }
+        defer { ct_free(output) }
+        return Array(UnsafeBufferPointer(start: output, count: length))
     }
 }
 

@@ -2,8 +2,9 @@ import ArgumentParser
 import Replica
 
 extension Annot {
-    struct Tag: AsyncParsableCommand {
+    struct Tag: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "tag",
             abstract: "Tag an article.",
             discussion: """
                 Tags are case-insensitive and may be hierarchical (talks/doha). They are at most 64 \
@@ -18,18 +19,19 @@ extension Annot {
         var tags: [String]
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let result = try replica.open().tag(article, with: tags)
             if output.json { return Output.json(result) }
-            if !result.added.isEmpty { print("Tagged \(result.article): \(result.added.joined(separator: ", "))") }
+            if !result.added.isEmpty { Output.line("Tagged \(result.article): \(result.added.joined(separator: ", "))") }
             if !result.unchanged.isEmpty {
-                print("Already tagged \(result.article): \(result.unchanged.joined(separator: ", "))")
+                Output.line("Already tagged \(result.article): \(result.unchanged.joined(separator: ", "))")
             }
         }
     }
 
-    struct Untag: AsyncParsableCommand {
+    struct Untag: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "untag",
             abstract: "Remove tags from an article.",
             discussion: "Someone who adds the same tag concurrently, before seeing your removal, keeps it: adds win."
         )
@@ -41,27 +43,27 @@ extension Annot {
         var tags: [String]
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let opened = try replica.open()
             let removed = try opened.untag(article, tags: tags)
             let id = try opened.resolveArticle(article)
             if output.json { return Output.json(["article": .string(id), "removed": .strings(removed)] as [String: AnyCodable]) }
-            print("Untagged \(id): \(removed.joined(separator: ", "))")
+            Output.line("Untagged \(id): \(removed.joined(separator: ", "))")
         }
     }
 
-    struct Tags: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the tag vocabulary with article counts.")
+    struct Tags: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "tags", abstract: "List the tag vocabulary with article counts.")
 
         @OptionGroup var replica: ReplicaOptions
         @OptionGroup var output: OutputOptions
 
-        func run() async throws {
+        func run() throws {
             let tags = try replica.open().tags()
             if output.json { return Output.json(tags) }
-            if tags.isEmpty { return print("No tags yet: add one with 'annot tag ARTICLE TAG'.") }
+            if tags.isEmpty { return Output.line("No tags yet: add one with 'annot tag ARTICLE TAG'.") }
             let width = max(12, tags.map(\.tag.count).max() ?? 0)
-            for tag in tags { print(Output.column(tag.tag, width) + "  \(tag.articles)") }
+            for tag in tags { Output.line(Output.column(tag.tag, width) + "  \(tag.articles)") }
         }
     }
 }

@@ -8,6 +8,7 @@ import SyncServer
 extension Syncd {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve the sync protocol over HTTP.",
             discussion: "Stops gracefully on SIGTERM or SIGINT, finishing requests in flight. --port 0 picks a free port."
         )

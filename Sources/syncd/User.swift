@@ -5,12 +5,14 @@ import SyncServer
 extension Syncd {
     struct User: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "user",
             abstract: "Manage the users who may sync.",
             subcommands: [Add.self, List.self, Revoke.self]
         )
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "add",
                 abstract: "Add a user (or renew its token) and print its token, once.",
                 discussion: "Roles: reader (pull only), annotator (push own operations), admin (also manage users). Only a hash of the token is stored."
             )
@@ -28,7 +30,7 @@ extension Syncd {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List users and their roles.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List users and their roles.")
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
@@ -39,7 +41,7 @@ extension Syncd {
         }
 
         struct Revoke: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Revoke a user's token.")
+            static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a user's token.")
             @OptionGroup var store: StoreOptions
             @Argument(help: "The user's name.")
             var name: String

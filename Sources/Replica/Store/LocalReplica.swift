@@ -69,9 +69,16 @@ public final class LocalReplica: Sendable {
 
     private static func connect(path: String, wallClock: any WallClock) throws(ReplicaError) -> LocalReplica {
         var configuration = Configuration()
-        configuration.journalMode = .wal
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
+            // WAL mode is persistent in the file: this only writes on the replica's first
+            // open. (GRDB's `journalMode = .wal` also writes a throw-away table whenever
+            // the -wal file is missing, for the sake of DatabasePool readers; a replica
+            // has one connection, and that commit was most of a short command's I/O.)
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode == "wal" else {
+                throw DatabaseError(message: "could not turn on WAL mode (journal mode is \(mode ?? "unknown"))")
+            }
             // NORMAL is durable across application crashes in WAL mode; FULL adds
             // durability across power loss at the cost of an fsync per commit.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
