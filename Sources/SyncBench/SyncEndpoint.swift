@@ -74,18 +74,19 @@ final class SyncEndpoint: Sendable {
         return issued.token
     }
 
-    /// A pull response ends with `,"cursor":N,"more":BOOL}` (its keys are sorted), and the
-    /// characters `"cursor":` can occur nowhere else unescaped: read them from the end.
+    /// A pull response ends with its top-level keys after `changes` (sorted: `cursor`,
+    /// `more`, then `store` from servers that report their store), and the characters
+    /// `"cursor":` and `"more":` can occur nowhere else unescaped: read them from the end.
     static func cursorAndMore(_ body: ByteBuffer) -> (cursor: Int64, more: Bool)? {
-        let bytes = Array(body.readableBytesView.suffix(64))
-        let text = String(decoding: bytes, as: UTF8.self)
+        let text = String(decoding: Array(body.readableBytesView.suffix(256)), as: UTF8.self)
         guard let key = text.range(of: "\"cursor\":", options: .backwards),
             let comma = text[key.upperBound...].firstIndex(of: ","),
-            let cursor = Int64(text[key.upperBound..<comma])
+            let cursor = Int64(text[key.upperBound..<comma]),
+            let moreKey = text.range(of: "\"more\":", options: .backwards)
         else { return nil }
-        let rest = text[comma...]
-        if rest == ",\"more\":true}" { return (cursor, true) }
-        if rest == ",\"more\":false}" { return (cursor, false) }
+        let rest = text[moreKey.upperBound...]
+        if rest.hasPrefix("true") { return (cursor, true) }
+        if rest.hasPrefix("false") { return (cursor, false) }
         return nil
     }
 

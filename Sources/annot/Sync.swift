@@ -53,9 +53,7 @@ extension Annot {
                     }
                 }
                 try local.recordSync(error: nil)
-                client.shutdown()
             } catch {
-                client.shutdown()
                 try? local.recordSync(error: "\(error)")
                 throw error
             }

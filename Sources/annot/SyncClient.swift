@@ -24,10 +24,6 @@ final class SyncClient: Sendable {
         self.token = token
     }
 
-    /// Nothing to release: every request has its own libcurl handle. Kept so that callers
-    /// do not depend on how the transport holds its connections.
-    func shutdown() {}
-
     /// Fails fast, with a clear message, when the server is not there.
     func checkReachable() throws {
         _ = try send(path: "/healthz", method: "GET", body: nil, deadline: 5_000)
