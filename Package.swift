@@ -60,8 +60,22 @@ let package = Package(
                 "Replica", "SyncCore", "CurlTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSwift + [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))],
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
+            // `annot` is a short-lived process: most of a command's time used to be start-up
+            // (BENCHMARKS.md, AnnotBench (b)). In release builds: generic metadata through
+            // direct accessors (scripts/build-release does this for every module); a non-PIE
+            // link, so the loader has no metadata to relocate; no exported symbols, which the
+            // runtime's start-up scanned; and libstdc++ linked statically (the linker script
+            // in scripts/link turns the toolchain's own `-lstdc++` into the static archive).
+            swiftSettings: strictSwift + [
+                .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release))
+            ],
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic",
+                        "-Xclang-linker", "-L\(Context.packageDirectory)/scripts/link",
+                    ], .when(platforms: [.linux], configuration: .release))
+            ]
         ),
 
         // MARK: - Server
