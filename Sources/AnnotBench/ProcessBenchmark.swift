@@ -21,13 +21,7 @@ struct ProcessBenchmark {
         }
         // A replica holding 20,000 operations, and a byte-for-byte copy for sqlite3.
         let replicaPath = folder.appendingPathComponent("process.sqlite").path
-        let replica = try LocalReplica.create(at: replicaPath, user: try UserName("bench"))
-        _ = try replica.apply(try ApplyBenchmark.workload(operations: 20_000), origin: .server)
-        let articles = try replica.articles()
-        precondition(articles.isEmpty, "the workload imports no articles")
-        let articleFile = folder.appendingPathComponent("001_bench.txt")
-        try "A benchmark article\n\nWith some text.".write(to: articleFile, atomically: true, encoding: .utf8)
-        _ = try replica.importArticles(from: [try ArticleFile(path: articleFile.path)])
+        try Self.makeReplica(at: replicaPath, folder: folder)
         let copyPath = folder.appendingPathComponent("copy.sqlite").path
         try FileManager.default.copyItem(atPath: replicaPath, toPath: copyPath)
         let size = (try FileManager.default.attributesOfItem(atPath: replicaPath)[.size] as? Int) ?? 0
@@ -56,6 +50,20 @@ struct ProcessBenchmark {
         print("  annot tag     : median \(Measure.format(annotMedian * 1000)) ms")
         print("  sqlite3 insert: median \(Measure.format(sqliteMedian * 1000)) ms")
         print("  ratio         : \(Measure.format(annotMedian / sqliteMedian))x the sqlite3 time (goal: within 2x)")
+    }
+
+    /// Writes the replica the command runs on. Its connection is closed when this returns,
+    /// so that each timed process is, like `sqlite3` on the copy, the only one with the
+    /// file open (another open connection would keep the WAL from being checkpointed and
+    /// reset when the process closes, and make every run slower than the one before).
+    static func makeReplica(at path: String, folder: URL) throws {
+        let replica = try LocalReplica.create(at: path, user: try UserName("bench"))
+        _ = try replica.apply(try ApplyBenchmark.workload(operations: 20_000), origin: .server)
+        let articles = try replica.articles()
+        precondition(articles.isEmpty, "the workload imports no articles")
+        let articleFile = folder.appendingPathComponent("001_bench.txt")
+        try "A benchmark article\n\nWith some text.".write(to: articleFile, atomically: true, encoding: .utf8)
+        _ = try replica.importArticles(from: [try ArticleFile(path: articleFile.path)])
     }
 
     /// Runs a command to completion with posix_spawn (Foundation's Process adds tens of
