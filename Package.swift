@@ -32,6 +32,8 @@ let package = Package(
     targets: [
         // MARK: - Model
         .target(name: "SyncCore", swiftSettings: strictSwift),
+        // A seeded generator shared by the property tests and the benchmarks.
+        .target(name: "SeededRandom", swiftSettings: strictSwift),
 
         // MARK: - Schema embedding
         .executableTarget(name: "embed-migrations", swiftSettings: strictSwift),
@@ -108,13 +110,13 @@ let package = Package(
         // MARK: - Benchmarks
         .executableTarget(
             name: "AnnotBench",
-            dependencies: ["Replica", "SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Replica", "SyncCore", "SeededRandom", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSwift
         ),
         .executableTarget(
             name: "SyncBench",
             dependencies: [
-                "Replica", "SyncCore",
+                "Replica", "SyncCore", "SeededRandom",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
@@ -122,8 +124,8 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore"], swiftSettings: strictSwift),
-        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore"], swiftSettings: strictSwift),
+        .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SeededRandom"], swiftSettings: strictSwift),
+        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore", "SeededRandom"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
             dependencies: ["annot", "syncd"],

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Replica
+import SeededRandom
 import SyncCore
 
 /// (a) Applying N remote operations to a replica, against inserting N rows of the same
@@ -66,9 +67,10 @@ struct ApplyBenchmark {
         }
     }
 
-    /// Changesets of 100 operations from 10 remote authors on 1,000 articles.
+    /// Changesets of 100 operations from 10 remote authors on 1,000 articles, the same
+    /// ones on every run (a fixed seed).
     static func workload(operations: Int) throws -> [Changeset] {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: 0xA11CE)
         let now = SystemWallClock().milliseconds() - 3_600_000
         var changesets: [Changeset] = []
         var liveTags: [(ArticleID, TagName, Timestamp)] = []

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import SyncCore
 
 /// (c) Many clients at once, each its own annotator with its own connection, for a bounded
@@ -143,7 +144,7 @@ struct ConcurrentClientsBenchmark {
     {
         let tags = try WorkloadGenerator.tagVocabulary()
         var clock = HybridLogicalClock(replica: ReplicaID(bits: 0x5EED_0000 + UInt64(index)))
-        var random = SeededRandom(seed: UInt64(index))
+        var random = SplitMix64(seed: UInt64(index))
         var tally = Tally()
         var cursor: Int64 = 0
         var rounds = 0

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import SyncCore
 
 /// (b) An incremental sync: a replica caught up with a server's history, another user
@@ -92,7 +93,7 @@ struct IncrementalSyncBenchmark {
 
     private func measure(_ prepared: [PreparedHistory]) async throws {
         let tags = try WorkloadGenerator.tagVocabulary()
-        var random = SeededRandom(seed: 0x1DE1)
+        var random = SplitMix64(seed: 0x1DE1)
         var clocks = prepared.indices.map { HybridLogicalClock(replica: ReplicaID(bits: 0xC0FFEE + UInt64($0))) }
         var first: [Double] = Array(repeating: 0, count: prepared.count)
         var times: [[Double]] = Array(repeating: [], count: prepared.count)

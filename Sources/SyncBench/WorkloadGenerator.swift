@@ -1,4 +1,5 @@
 import Replica
+import SeededRandom
 import SyncCore
 
 /// Makes a valid, causally plausible history of annotation work, one changeset at a time:
@@ -21,7 +22,7 @@ struct WorkloadGenerator {
     private let tags: [TagName]
     private var clocks: [HybridLogicalClock]
     private var latest: Timestamp?
-    private var random: SeededRandom
+    private var random: SplitMix64
     private var imported: Int
     private var liveTags: [(article: ArticleID, tag: TagName, added: Timestamp)] = []
     private var notes: [(note: EntityID, head: Timestamp)] = []
@@ -34,7 +35,7 @@ struct WorkloadGenerator {
         self.authors = authors
         self.articles = try (0..<articles).map(Self.articleID)
         tags = try Self.tagVocabulary()
-        random = SeededRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         clocks = authors.indices.map { HybridLogicalClock(replica: ReplicaID(bits: seed &+ UInt64($0) &* 0x1000_0001)) }
         imported = importArticles ? 0 : articles
     }
@@ -90,7 +91,7 @@ struct WorkloadGenerator {
     /// operations of the incremental and concurrent workloads.
     static func tagAdditions(
         count: Int, by author: UserName, clock: inout HybridLogicalClock, articles: Int, tags: [TagName],
-        random: inout SeededRandom
+        random: inout SplitMix64
     ) throws -> Changeset {
         var builder = ChangesetBuilder(clock: clock, author: author, now: SystemWallClock().milliseconds())
         for _ in 0..<count {

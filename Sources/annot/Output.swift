@@ -23,8 +23,13 @@ enum Output {
         _ = fputc(0x0A, stream)
     }
 
-    /// Buffered standard output (flushed at exit, and before any unbuffered write).
-    nonisolated(unsafe) private static let standardOutput = fdopen(STDOUT_FILENO, "w")
+    /// Standard output as a C stream, buffered like `print`'s: by line on a terminal, in
+    /// blocks otherwise (flushed at exit, and before any unbuffered write).
+    nonisolated(unsafe) private static let standardOutput: UnsafeMutablePointer<FILE>? = {
+        guard let stream = fdopen(STDOUT_FILENO, "w") else { return nil }
+        if isatty(STDOUT_FILENO) == 1 { setvbuf(stream, nil, _IOLBF, 0) }
+        return stream
+    }()
 
     /// Writes bytes on standard output after what ``line(_:)`` buffered.
     static func write(_ data: Data) {

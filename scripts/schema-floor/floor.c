@@ -34,7 +34,8 @@ int main(int argc, char **argv) {
     check(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", 0, 0, 0), db, "pragma");
     Kind kinds[8]; int nk = 0; char *endsql = NULL; char *sec = strstr(v, "@");
     while (sec) {
-        char *nl = strchr(sec, '\n'); *nl = 0; char *name = sec + 1; char *body = nl + 1; char *next = strstr(body, "\n@"); if (next) { *next = 0; next++; }
+        char *nl = strchr(sec, '\n'); *nl = 0; char *name = sec + 1; char *body = nl + 1; char *next;
+        if (*body == '@') { next = body; body = ""; } else { next = strstr(body, "\n@"); if (next) { *next = 0; next++; } }  /* an empty section */
         if (!strcmp(name, "end")) { endsql = body; } else if (!strcmp(name, "schema") || !strcmp(name, "pragma")) { check(sqlite3_exec(db, body, 0, 0, 0), db, name); }
         else { Kind *k = &kinds[nk++]; strcpy(k->kind, name); k->n = 0; char *p = body; while (p && *p) { char *e = strstr(p, "\n;;"); if (e) *e = 0; while (*p == '\n') p++; if (*p) { check(sqlite3_prepare_v3(db, p, -1, SQLITE_PREPARE_PERSISTENT, &k->st[k->n], 0), db, p); k->n++; } p = e ? e + 3 : NULL; } }
         sec = next;
