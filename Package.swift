@@ -126,6 +126,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SeededRandom"], swiftSettings: strictSwift),
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore", "SeededRandom"], swiftSettings: strictSwift),
+        .testTarget(name: "AnnotTests", dependencies: ["annot", "SeededRandom"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
             dependencies: ["annot", "syncd"],

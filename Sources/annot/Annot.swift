@@ -36,11 +36,17 @@ struct Annot: ParsableCommand {
     /// Synchronous on purpose: every command, `sync` included, does blocking work one step at
     /// a time, and a synchronous main starts no concurrency runtime (threads, executors) for
     /// a command that lasts a few milliseconds.
+    ///
+    /// The plain forms of the most frequent commands skip ArgumentParser (see
+    /// ``DirectInvocation``). The replicas a command opened are closed when it ends, and the
+    /// process exits without tearing them down (see ``OpenedReplicas``).
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try DirectInvocation.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
             try command.run()
+            try OpenedReplicas.closeAll()
         } catch {
+            try? OpenedReplicas.closeAll()
             let code = exitCode(for: error)
             if code == .success {
                 Output.line(fullMessage(for: error))
@@ -50,8 +56,9 @@ struct Annot: ParsableCommand {
             if error is ValidationError || code == .validationFailure {
                 message += " (see 'annot help')"
             }
-            FileHandle.standardError.write(Data("annot: error: \(message)\n".utf8))
+            Output.note("annot: error: \(message)")
             Foundation.exit(code.rawValue)
         }
+        Foundation.exit(0)
     }
 }

@@ -29,16 +29,16 @@ extension Annot {
             for (index, name) in names.enumerated() {
                 files.append(try ArticleFile(path: name))
                 if showProgress && (index % 25 == 0 || index == names.count - 1) {
-                    FileHandle.standardError.write(Data("\rReading \(index + 1)/\(names.count) files".utf8))
+                    Output.progress("\rReading \(index + 1)/\(names.count) files")
                 }
             }
-            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            if showProgress { Output.progress("\n") }
             let report = try target.importArticles(from: files) { done, total in
                 if showProgress && (done % 25 == 0 || done == total) {
-                    FileHandle.standardError.write(Data("\rImporting \(done)/\(total) articles".utf8))
+                    Output.progress("\rImporting \(done)/\(total) articles")
                 }
             }
-            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            if showProgress { Output.progress("\n") }
             if output.json {
                 Output.json(report)
             } else {

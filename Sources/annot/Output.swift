@@ -39,7 +39,19 @@ enum Output {
 
     /// Prints a line on standard error.
     static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        toStandardError(text + "\n")
+    }
+
+    /// Writes `text` on standard error as it is: progress that redraws itself with `\r`.
+    static func progress(_ text: String) {
+        toStandardError(text)
+    }
+
+    /// Standard error is unbuffered: flush what standard output holds first, so that the two
+    /// keep their order when they go to the same file (`annot … > log 2>&1`).
+    private static func toStandardError(_ text: String) {
+        if let standardOutput { fflush(standardOutput) }
+        FileHandle.standardError.write(Data(text.utf8))
     }
 
     /// Whether standard error is a terminal (progress is shown only there).

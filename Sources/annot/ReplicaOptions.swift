@@ -10,17 +10,27 @@ struct ReplicaOptions: ParsableArguments {
     /// The replica's path: `--replica`, else `$ANNOT_REPLICA`, else the XDG data directory.
     var path: String {
         if let replica { return replica }
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["ANNOT_REPLICA"], !path.isEmpty { return path }
+        if let path = Self.environment("ANNOT_REPLICA") { return path }
         let data =
-            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+            Self.environment("XDG_DATA_HOME")
+            ?? ((Self.environment("HOME") ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/share")
         return (data as NSString).appendingPathComponent("annot/replica.sqlite")
     }
 
-    /// Opens the replica, which must exist.
+    /// Opens the replica, which must exist. It stays open until the command ends (see
+    /// ``OpenedReplicas``).
     func open() throws -> LocalReplica {
-        try LocalReplica.open(at: path)
+        let opened = try LocalReplica.open(at: path)
+        OpenedReplicas.keep(opened)
+        return opened
+    }
+
+    /// A variable of the environment, `nil` when unset or empty. Read with `getenv`:
+    /// `ProcessInfo` copies the whole environment into a dictionary on first use.
+    private static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let text = String(cString: value)
+        return text.isEmpty ? nil : text
     }
 }
 
@@ -28,4 +38,23 @@ struct ReplicaOptions: ParsableArguments {
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of text.")
     var json = false
+}
+
+extension ReplicaOptions {
+    /// The options with their value, as ``DirectInvocation`` reads them.
+    static func parsed(replica: String?) -> ReplicaOptions {
+        var options = ReplicaOptions()
+        options.replica = replica
+        return options
+    }
+}
+
+extension OutputOptions {
+    /// The options with their value, as ``DirectInvocation`` reads them. (The memberwise
+    /// `init(json:)` would only set the flag's default, which ArgumentParser reads at parse time.)
+    static func parsed(json: Bool) -> OutputOptions {
+        var options = OutputOptions()
+        options.json = json
+        return options
+    }
 }

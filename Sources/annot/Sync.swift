@@ -102,11 +102,11 @@ extension Annot {
                 report.duplicates += applied.duplicates
                 cursor = page.cursor
                 if interactive && page.more {
-                    FileHandle.standardError.write(Data("\rReceived \(report.received) operation(s)…".utf8))
+                    Output.progress("\rReceived \(report.received) operation(s)…")
                 }
                 if !page.more { break }
             }
-            if interactive && report.received > 5000 { FileHandle.standardError.write(Data("\n".utf8)) }
+            if interactive && report.received > 5000 { Output.progress("\n") }
             return .caughtUp
         }
     }

@@ -29,6 +29,23 @@ extension Annot {
         }
     }
 
+}
+
+extension Annot.Tag {
+    /// The command with its values, as ``DirectInvocation`` reads it. (A static function
+    /// rather than an initializer: in an initializer, assigning a wrapped property that has
+    /// a default re-creates its wrapper with a new default instead of setting its value.)
+    static func parsed(replica: ReplicaOptions, article: String, tags: [String], output: OutputOptions) -> Self {
+        var command = Self()
+        command.replica = replica
+        command.article = article
+        command.tags = tags
+        command.output = output
+        return command
+    }
+}
+
+extension Annot {
     struct Untag: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "untag",
@@ -52,6 +69,23 @@ extension Annot {
         }
     }
 
+}
+
+extension Annot.Untag {
+    /// The command with its values, as ``DirectInvocation`` reads it. (A static function
+    /// rather than an initializer: in an initializer, assigning a wrapped property that has
+    /// a default re-creates its wrapper with a new default instead of setting its value.)
+    static func parsed(replica: ReplicaOptions, article: String, tags: [String], output: OutputOptions) -> Self {
+        var command = Self()
+        command.replica = replica
+        command.article = article
+        command.tags = tags
+        command.output = output
+        return command
+    }
+}
+
+extension Annot {
     struct Tags: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "tags", abstract: "List the tag vocabulary with article counts.")
 

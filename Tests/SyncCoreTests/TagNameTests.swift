@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 
 @testable import SyncCore
@@ -38,6 +39,21 @@ struct TagNameTests {
     @Test func theLimitIsCountedAfterNormalization() throws {
         #expect(try TagName(String(repeating: "x", count: 64)).rawValue.count == 64)
         #expect(try TagName("  " + String(repeating: "y", count: 64) + "  ").rawValue.count == 64)
+    }
+
+    @Test func asciiIsFoldedAsFoundationFoldsIt() {
+        // Given every ASCII character alone, and 2,000 random ASCII strings from a fixed seed
+        var samples = (0..<128).map { String(decoding: [UInt8($0)], as: UTF8.self) }
+        var random = SplitMix64(seed: 0x7A6)
+        for _ in 0..<2_000 {
+            let length = Int.random(in: 0...24, using: &random)
+            samples.append(String(decoding: (0..<length).map { _ in UInt8.random(in: 0..<128, using: &random) }, as: UTF8.self))
+        }
+        for sample in samples {
+            // When the ASCII path and Foundation fold it
+            // Then they agree
+            #expect(TagName.fold(sample) == TagName.unicodeFold(sample), "\(sample.debugDescription)")
+        }
     }
 
     @Test func theParentOfAHierarchicalTag() throws {

@@ -122,6 +122,15 @@ public final class LocalReplica: Sendable {
         }
     }
 
+    /// Closes the connection now rather than when the replica is released. SQLite then
+    /// copies the write-ahead log into the file and removes it, if no other process has the
+    /// replica open; a failure to do so is reported here instead of being lost.
+    ///
+    /// Any use of the replica after this throws ``ReplicaError/storage(_:)``.
+    public func close() throws(ReplicaError) {
+        try ReplicaError.guarded { try database.close() }
+    }
+
     // MARK: - Identity
 
     /// Who this replica is: its id, its user and its clock.
