@@ -26,7 +26,18 @@ static struct {
 
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 
+// The library is $ANNOT_LIBCURL when set (a libcurl outside the loader's search path),
+// else the first of the usual names the loader finds.
 static void load(void) {
+    const char *chosen = getenv("ANNOT_LIBCURL");
+    if (chosen && *chosen) {
+        curl.library = dlopen(chosen, RTLD_NOW | RTLD_LOCAL);
+        if (!curl.library) {
+            snprintf(curl.error, sizeof curl.error, "cannot load libcurl from ANNOT_LIBCURL: %s", dlerror());
+            curl.loaded = -1;
+            return;
+        }
+    }
     const char *names[] = {"libcurl.so.4", "libcurl.so", "libcurl-gnutls.so.4"};
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !curl.library; i++) {
         curl.library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);

@@ -11,6 +11,9 @@ extension Annot {
                 Pushes the operations you authored (on this replica or another of yours) that the server \
                 does not have, then pulls until caught up. Safe to interrupt and to repeat: the next \
                 sync continues where this one stopped, and nothing is applied twice.
+
+                Sync uses the system's libcurl, loaded when a sync starts; set $ANNOT_LIBCURL to the \
+                path of a libcurl the loader does not find by itself.
                 """
         )
 

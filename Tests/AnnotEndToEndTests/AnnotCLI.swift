@@ -26,19 +26,21 @@ struct AnnotCLI {
         return root.deletingLastPathComponent().appendingPathComponent("shared/corpus").path
     }
 
+    /// Runs the binary to completion; `environment` is added to this process's.
     @discardableResult
-    func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        let process = try start(arguments, stdin: stdin)
+    func run(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> Result {
+        let process = try start(arguments, stdin: stdin, environment: extra)
         return process.wait()
     }
 
     /// Starts the binary without waiting for it.
-    func start(_ arguments: [String], stdin: Data? = nil) throws -> Running {
+    func start(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["ANNOT_REPLICA"] = replica
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()

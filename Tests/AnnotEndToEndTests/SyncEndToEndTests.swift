@@ -168,6 +168,62 @@ struct SyncEndToEndTests {
         #expect(failed.stderr.contains("unknown or revoked token"))
     }
 
+    @Test func aServerThatNeverAnswersTimesOutAndLosesNothing() throws {
+        // Given a server address that accepts connections and never answers
+        let silent = try SilentListener()
+        let alice = AnnotCLI(replica: folder.path("alice.sqlite"))
+        expectSuccess(try alice.run(["init", "--user", "alice"]))
+        expectSuccess(try alice.run(["import", AnnotCLI.corpus]))
+        expectSuccess(try alice.run(["remote", "set", "http://127.0.0.1:\(silent.port)", "--token", "any"]))
+        expectSuccess(try alice.run(["tag", "003", "precondition"]))
+        // When she syncs
+        let started = Date()
+        let failed = try alice.run(["sync"])
+        // Then the sync gives up by itself, says why in one line, and keeps her work
+        #expect(failed.status == 1)
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
+        #expect(failed.stderr.contains("timed out"), "\(failed.stderr)")
+        #expect(try alice.run(["list", "--tag", "precondition"]).stdout.contains("003_"))
+        #expect(!(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#)))
+    }
+
+    @Test func httpsToAPlainHTTPServerIsATLSError() throws {
+        // Given a remote set with https:// for a server that speaks plain HTTP
+        let server = try startServer()
+        defer { server.stop() }
+        let alice = try analyst("alice", server: server)
+        let token = try server.addUser("alice2")
+        let https = server.url.replacingOccurrences(of: "http://", with: "https://")
+        expectSuccess(try alice.run(["remote", "set", https, "--token", token]))
+        // When she syncs
+        let failed = try alice.run(["sync"])
+        // Then the failure is named as TLS, in one line
+        #expect(failed.status == 1)
+        #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
+        #expect(failed.stderr.contains("TLS"), "\(failed.stderr)")
+    }
+
+    @Test func withoutLibcurlSyncSaysSoAndEverythingElseWorks() throws {
+        // Given an analyst whose annot cannot load libcurl
+        let server = try startServer()
+        defer { server.stop() }
+        let alice = try analyst("alice", server: server)
+        let noLibcurl = ["ANNOT_LIBCURL": folder.path("no-such-libcurl.so.4")]
+        // When she syncs
+        let failed = try alice.run(["sync"], environment: noLibcurl)
+        // Then sync fails in one line that says why
+        #expect(failed.status == 1)
+        #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
+        #expect(failed.stderr.contains("cannot load libcurl"), "\(failed.stderr)")
+        // And every local command still works
+        expectSuccess(try alice.run(["tag", "003", "precondition"], environment: noLibcurl))
+        #expect(try alice.run(["list", "--tag", "precondition"], environment: noLibcurl).stdout.contains("003_"))
+        // And with libcurl found, the same replica syncs
+        expectSuccess(try alice.run(["sync"]))
+        #expect(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#))
+    }
+
     /// A generated corpus big enough that a sync takes many requests.
     func largeCorpus(articles: Int) throws -> String {
         let path = folder.path("large")
