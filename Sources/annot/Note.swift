@@ -56,7 +56,6 @@ extension Annot {
             if action == "added" { Output.line(id) } else { Output.line("Note \(id) \(action).") }
         }
     }
-
 }
 
 extension Annot.Note {

@@ -28,22 +28,9 @@ extension Annot {
             }
         }
     }
-
 }
 
-extension Annot.Tag {
-    /// The command with its values, as ``DirectInvocation`` reads it. (A static function
-    /// rather than an initializer: in an initializer, assigning a wrapped property that has
-    /// a default re-creates its wrapper with a new default instead of setting its value.)
-    static func parsed(replica: ReplicaOptions, article: String, tags: [String], output: OutputOptions) -> Self {
-        var command = Self()
-        command.replica = replica
-        command.article = article
-        command.tags = tags
-        command.output = output
-        return command
-    }
-}
+extension Annot.Tag: ArticleTagsCommand {}
 
 extension Annot {
     struct Untag: ParsableCommand {
@@ -68,22 +55,9 @@ extension Annot {
             Output.line("Untagged \(id): \(removed.joined(separator: ", "))")
         }
     }
-
 }
 
-extension Annot.Untag {
-    /// The command with its values, as ``DirectInvocation`` reads it. (A static function
-    /// rather than an initializer: in an initializer, assigning a wrapped property that has
-    /// a default re-creates its wrapper with a new default instead of setting its value.)
-    static func parsed(replica: ReplicaOptions, article: String, tags: [String], output: OutputOptions) -> Self {
-        var command = Self()
-        command.replica = replica
-        command.article = article
-        command.tags = tags
-        command.output = output
-        return command
-    }
-}
+extension Annot.Untag: ArticleTagsCommand {}
 
 extension Annot {
     struct Tags: ParsableCommand {

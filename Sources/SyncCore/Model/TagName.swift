@@ -55,8 +55,8 @@ public struct TagName: Sendable, Hashable, Comparable, CustomStringConvertible, 
     ///
     /// ASCII text, by far the most common, is already in NFC and folds to its lower case, so
     /// it is folded here directly. Other text goes through Foundation (``unicodeFold(_:)``),
-    /// whose first use in a process costs more than the rest of a short `annot tag`; tests
-    /// check that both give the same result on ASCII.
+    /// whose first use in a process took about half a millisecond of a short `annot tag`
+    /// (BENCHMARKS.md); tests check that both give the same result on ASCII.
     static func fold(_ input: String) -> String {
         guard input.utf8.allSatisfy({ $0 < 0x80 }) else { return unicodeFold(input) }
         return String(decoding: input.utf8.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self)
