@@ -39,12 +39,19 @@ struct Annot: ParsableCommand {
     ///
     /// The plain forms of the most frequent commands skip ArgumentParser (see
     /// ``DirectInvocation``). The replicas a command opened are closed when it ends, and the
-    /// process exits without tearing them down (see ``OpenedReplicas``).
+    /// process exits without tearing them down (see ``OpenedReplicas``). A failure to close
+    /// after the command succeeded is a warning: what it wrote is committed, and failing
+    /// would invite running it again.
     static func main() {
         do {
-            var command = try DirectInvocation.command(for: Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            var command = try DirectInvocation.command(for: arguments) ?? parseAsRoot(arguments)
             try command.run()
-            try OpenedReplicas.closeAll()
+            do {
+                try OpenedReplicas.closeAll()
+            } catch {
+                Output.note("annot: warning: \(error)")
+            }
         } catch {
             try? OpenedReplicas.closeAll()
             let code = exitCode(for: error)
@@ -52,7 +59,8 @@ struct Annot: ParsableCommand {
                 Output.line(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            var message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            var message =
+                self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
             if error is ValidationError || code == .validationFailure {
                 message += " (see 'annot help')"
             }

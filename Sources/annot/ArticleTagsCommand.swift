@@ -9,9 +9,11 @@ protocol ArticleTagsCommand: ParsableCommand {
 }
 
 extension ArticleTagsCommand {
-    /// The command with its values, as ``DirectInvocation`` reads it. (A static function
-    /// rather than an initializer: in an initializer, assigning a wrapped property that has
-    /// a default re-creates its wrapper with a new default instead of setting its value.)
+    /// The command with its values, as ``DirectInvocation`` reads it.
+    ///
+    /// A static function rather than an initializer: in an initializer, assigning a wrapped
+    /// property that has a default re-creates its wrapper with a new default instead of
+    /// setting its value, and reading it later would stop the program.
     static func parsed(replica: ReplicaOptions, article: String, tags: [String], output: OutputOptions) -> Self {
         var command = Self()
         command.replica = replica
@@ -21,3 +23,6 @@ extension ArticleTagsCommand {
         return command
     }
 }
+
+extension Annot.Tag: ArticleTagsCommand {}
+extension Annot.Untag: ArticleTagsCommand {}

@@ -56,24 +56,7 @@ extension Annot {
             if action == "added" { Output.line(id) } else { Output.line("Note \(id) \(action).") }
         }
     }
-}
 
-extension Annot.Note {
-    /// The command adding a note, as ``DirectInvocation`` reads it. (A static function
-    /// rather than an initializer: in an initializer, assigning a wrapped property that has
-    /// a default re-creates its wrapper with a new default instead of setting its value.)
-    static func parsed(replica: ReplicaOptions, article: String, text: String, output: OutputOptions) -> Self {
-        var command = Self()
-        command.replica = replica
-        command.edit = nil
-        command.delete = nil
-        command.arguments = [article, text]
-        command.output = output
-        return command
-    }
-}
-
-extension Annot {
     struct Notes: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "notes", abstract: "List notes, of one article or of all.")
 

@@ -1,28 +1,34 @@
 import Replica
-import Synchronization
 
 /// The replicas this process opened, closed together when the command ends.
 ///
 /// `annot` closes them itself, then exits without releasing them. Releasing GRDB's
 /// connection object unregisters it from Foundation's `NotificationCenter`, and that first
-/// use of Foundation's notification and bridging machinery took about 0.3 ms of a command
-/// that takes 8, for nothing in a process about to exit. Closing explicitly also reports a
-/// failure to write the log back into the file, which a release would drop.
+/// use of Foundation's notification and bridging machinery took 0.7 to 0.9 ms of an
+/// `annot tag` that now takes about 9 (BENCHMARKS.md, AnnotBench (b)), for nothing in a
+/// process about to exit.
+///
+/// A command runs on the main thread only, one per process: the list needs no lock.
 enum OpenedReplicas {
-    private static let replicas = Mutex<[LocalReplica]>([])
+    /// Open replicas, until ``closeAll()``.
+    nonisolated(unsafe) private static var open: [LocalReplica] = []
+    /// Closed replicas, kept so that they are not released before the process exits.
+    /// Closed, they hold no file descriptor and no lock.
+    nonisolated(unsafe) private static var closed: [LocalReplica] = []
 
     /// Keeps `replica` until ``closeAll()``.
     static func keep(_ replica: LocalReplica) {
-        replicas.withLock { $0.append(replica) }
+        open.append(replica)
     }
 
-    /// Closes every replica opened so far (closing one twice does nothing) and throws the
-    /// first failure, after trying them all. The replicas stay referenced, so that the
-    /// process can exit without tearing them down.
+    /// Closes every replica opened so far and throws the first failure, after trying them
+    /// all. What the command wrote was committed before: a failure here loses nothing.
     static func closeAll() throws {
-        let opened = replicas.withLock { $0 }
+        let closing = open
+        open.removeAll()
+        closed += closing
         var failure: (any Error)?
-        for replica in opened {
+        for replica in closing {
             do { try replica.close() } catch { failure = failure ?? error }
         }
         if let failure { throw failure }

@@ -39,22 +39,3 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of text.")
     var json = false
 }
-
-extension ReplicaOptions {
-    /// The options with their value, as ``DirectInvocation`` reads them.
-    static func parsed(replica: String?) -> ReplicaOptions {
-        var options = ReplicaOptions()
-        options.replica = replica
-        return options
-    }
-}
-
-extension OutputOptions {
-    /// The options with their value, as ``DirectInvocation`` reads them. (The memberwise
-    /// `init(json:)` would only set the flag's default, which ArgumentParser reads at parse time.)
-    static func parsed(json: Bool) -> OutputOptions {
-        var options = OutputOptions()
-        options.json = json
-        return options
-    }
-}

@@ -28,11 +28,7 @@ extension Annot {
             }
         }
     }
-}
 
-extension Annot.Tag: ArticleTagsCommand {}
-
-extension Annot {
     struct Untag: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "untag",
@@ -55,11 +51,7 @@ extension Annot {
             Output.line("Untagged \(id): \(removed.joined(separator: ", "))")
         }
     }
-}
 
-extension Annot.Untag: ArticleTagsCommand {}
-
-extension Annot {
     struct Tags: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "tags", abstract: "List the tag vocabulary with article counts.")
 

@@ -2,37 +2,42 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+    private let streamSocket = Int32(SOCK_STREAM.rawValue)
+#elseif canImport(Darwin)
+    import Darwin
+    private let streamSocket = SOCK_STREAM
 #endif
 
 /// A TCP port on 127.0.0.1 that accepts connections (the kernel completes them) and never
-/// answers: a server that hangs.
+/// answers: a server that hangs. The port closes when the value is released.
 final class SilentListener {
     let port: Int
-    private let socket: Int32
+    private let descriptor: Int32
 
     init() throws {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw ListenerError("socket: \(errno)") }
+        let descriptor = socket(AF_INET, streamSocket, 0)
+        guard descriptor >= 0 else { throw ListenerError("socket: \(errno)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, size) }
         }
-        guard bound == 0, listen(socket, 16) == 0 else {
-            close(socket)
+        guard bound == 0, listen(descriptor, 16) == 0 else {
+            close(descriptor)
             throw ListenerError("bind or listen: \(errno)")
         }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        var length = size
         _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }
-        self.socket = socket
+        self.descriptor = descriptor
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
-    deinit { close(socket) }
+    deinit { close(descriptor) }
 
     struct ListenerError: Error, CustomStringConvertible {
         let description: String

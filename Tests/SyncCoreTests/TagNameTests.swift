@@ -47,7 +47,8 @@ struct TagNameTests {
         var random = SplitMix64(seed: 0x7A6)
         for _ in 0..<2_000 {
             let length = Int.random(in: 0...24, using: &random)
-            samples.append(String(decoding: (0..<length).map { _ in UInt8.random(in: 0..<128, using: &random) }, as: UTF8.self))
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0..<128, using: &random) }
+            samples.append(String(decoding: bytes, as: UTF8.self))
         }
         for sample in samples {
             // When the ASCII path and Foundation fold it

@@ -124,11 +124,17 @@ public final class LocalReplica: Sendable {
 
     /// Closes the connection now rather than when the replica is released. SQLite then
     /// copies the write-ahead log into the file and removes it, if no other process has the
-    /// replica open; a failure to do so is reported here instead of being lost.
+    /// replica open. Closing twice does nothing.
     ///
     /// Any use of the replica after this throws ``ReplicaError/storage(_:)``.
+    /// - Throws: ``ReplicaError/storage(_:)`` when SQLite refuses to close (a statement is
+    ///   still running); everything committed is kept either way.
     public func close() throws(ReplicaError) {
-        try ReplicaError.guarded { try database.close() }
+        do {
+            try database.close()
+        } catch {
+            throw .storage("the replica could not be closed cleanly (\(error)); everything written is kept")
+        }
     }
 
     // MARK: - Identity
