@@ -17,6 +17,7 @@ static struct {
     CURLcode (*easy_perform)(CURL *);
     CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
     void (*easy_cleanup)(CURL *);
+    void (*easy_reset)(CURL *);
     const char *(*easy_strerror)(CURLcode);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
@@ -62,6 +63,7 @@ static void load(void) {
     LOOKUP(easy_perform, "curl_easy_perform");
     LOOKUP(easy_getinfo, "curl_easy_getinfo");
     LOOKUP(easy_cleanup, "curl_easy_cleanup");
+    LOOKUP(easy_reset, "curl_easy_reset");
     LOOKUP(easy_strerror, "curl_easy_strerror");
     LOOKUP(slist_append, "curl_slist_append");
     LOOKUP(slist_free_all, "curl_slist_free_all");
@@ -74,7 +76,7 @@ static void load(void) {
     curl.loaded = 1;
 }
 
-int ct_load(char *error, size_t capacity) {
+static int ct_load(char *error, size_t capacity) {
     pthread_once(&load_once, load);
     if (curl.loaded == 1) return 0;
     if (error && capacity) snprintf(error, capacity, "%s", curl.error);
@@ -125,15 +127,36 @@ static int classify(CURLcode code) {
     }
 }
 
-void ct_request(const char *url, const char *method, const char *const *headers, size_t header_count,
-                const unsigned char *body, size_t body_length, long connect_timeout_ms, long timeout_ms,
-                size_t max_body, ct_response *out) {
+// One libcurl handle, reused by every request of a session: libcurl keeps its connection
+// (and TLS session) open between them. curl_easy_reset clears the options of the last
+// request and keeps the connection.
+struct ct_session {
+    CURL *handle;
+};
+
+ct_session *ct_session_new(void) { return calloc(1, sizeof(ct_session)); }
+
+void ct_session_free(ct_session *session) {
+    if (!session) return;
+    if (session->handle) curl.easy_cleanup(session->handle);
+    free(session);
+}
+
+void ct_request(ct_session *session, const char *url, const char *method, const char *const *headers,
+                size_t header_count, const unsigned char *body, size_t body_length, long connect_timeout_ms,
+                long timeout_ms, size_t max_body, ct_response *out) {
     memset(out, 0, sizeof *out);
     if (ct_load(out->error, sizeof out->error) != 0) {
         out->failure = CT_FAILURE_UNAVAILABLE;
         return;
     }
-    CURL *handle = curl.easy_init();
+    CURL *handle = session ? session->handle : NULL;
+    if (handle) {
+        curl.easy_reset(handle);
+    } else {
+        handle = curl.easy_init();
+        if (session) session->handle = handle;
+    }
     if (!handle) {
         out->failure = CT_FAILURE_OTHER;
         snprintf(out->error, sizeof out->error, "libcurl could not make a request");
@@ -172,7 +195,7 @@ void ct_request(const char *url, const char *method, const char *const *headers,
         snprintf(out->error, sizeof out->error, "%s", message[0] ? message : curl.easy_strerror(code));
     }
     curl.slist_free_all(list);
-    curl.easy_cleanup(handle);
+    if (!session) curl.easy_cleanup(handle);
 }
 
 void ct_response_free(ct_response *response) {

@@ -10,25 +10,20 @@ import Replica
 ///
 /// A command runs on the main thread only, one per process: the list needs no lock.
 enum OpenedReplicas {
-    /// Open replicas, until ``closeAll()``.
-    nonisolated(unsafe) private static var open: [LocalReplica] = []
-    /// Closed replicas, kept so that they are not released before the process exits.
-    /// Closed, they hold no file descriptor and no lock.
-    nonisolated(unsafe) private static var closed: [LocalReplica] = []
+    /// Every replica opened, kept until the process exits.
+    nonisolated(unsafe) private static var replicas: [LocalReplica] = []
 
-    /// Keeps `replica` until ``closeAll()``.
+    /// Keeps `replica`, to be closed by ``closeAll()``.
     static func keep(_ replica: LocalReplica) {
-        open.append(replica)
+        replicas.append(replica)
     }
 
-    /// Closes every replica opened so far and throws the first failure, after trying them
-    /// all. What the command wrote was committed before: a failure here loses nothing.
+    /// Closes every replica opened so far (closing one twice does nothing) and throws the
+    /// first failure, after trying them all. What the command wrote was committed before:
+    /// a failure here loses nothing. Closed, a replica holds no file descriptor and no lock.
     static func closeAll() throws {
-        let closing = open
-        open.removeAll()
-        closed += closing
         var failure: (any Error)?
-        for replica in closing {
+        for replica in replicas {
             do { try replica.close() } catch { failure = failure ?? error }
         }
         if let failure { throw failure }

@@ -24,17 +24,17 @@ enum Output {
     }
 
     /// Standard output as a C stream, buffered like `print`'s: by line on a terminal, in
-    /// blocks otherwise (flushed at exit, and before any unbuffered write).
+    /// blocks otherwise (flushed at exit, and before anything is written to standard error).
     nonisolated(unsafe) private static let standardOutput: UnsafeMutablePointer<FILE>? = {
         guard let stream = fdopen(STDOUT_FILENO, "w") else { return nil }
         if isatty(STDOUT_FILENO) == 1 { setvbuf(stream, nil, _IOLBF, 0) }
         return stream
     }()
 
-    /// Writes bytes on standard output after what ``line(_:)`` buffered.
+    /// Writes bytes on standard output, through the same buffered stream as ``line(_:)``.
     static func write(_ data: Data) {
-        if let standardOutput { fflush(standardOutput) }
-        FileHandle.standardOutput.write(data)
+        guard let stream = standardOutput else { return FileHandle.standardOutput.write(data) }
+        data.withUnsafeBytes { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
     }
 
     /// Prints a line on standard error.

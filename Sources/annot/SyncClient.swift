@@ -7,10 +7,14 @@ import SyncCore
 /// libcurl is loaded with `dlopen` the first time a sync needs it (see `CurlTransport`):
 /// the local commands, which are most of what an analyst runs, start without loading it
 /// and the libraries it depends on, and `annot` carries no network stack of its own.
-/// Requests are blocking: a sync is one conversation, one request at a time.
-final class SyncClient: Sendable {
+/// Requests are blocking: a sync is one conversation, one request at a time, over one
+/// connection that libcurl keeps open between requests (one TCP and TLS handshake per sync
+/// rather than per request).
+final class SyncClient {
     let baseURL: String
     let token: String
+    /// The libcurl handle every request of this client reuses.
+    private let session = ct_session_new()
     /// How long one request may take, in milliseconds.
     let timeout = 120_000
     /// How long connecting may take, in milliseconds.
@@ -23,6 +27,8 @@ final class SyncClient: Sendable {
         self.baseURL = baseURL
         self.token = token
     }
+
+    deinit { ct_session_free(session) }
 
     /// Fails fast, with a clear message, when the server is not there.
     func checkReachable() throws {
@@ -84,12 +90,12 @@ final class SyncClient: Sendable {
         let pointers = headers.map { strdup($0) }
         defer { pointers.forEach { free($0) } }
         let url = baseURL + path
-        let (connectTimeout, timeout) = (self.connectTimeout, deadline ?? self.timeout)
+        let (session, connectTimeout, timeout) = (self.session, self.connectTimeout, deadline ?? self.timeout)
         pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerList in
             let perform = { (bytes: UnsafePointer<UInt8>?, count: Int) in
                 ct_request(
-                    url, method, headerList.baseAddress, headerList.count, bytes, count, connectTimeout, timeout,
-                    Self.maxReply, &response)
+                    session, url, method, headerList.baseAddress, headerList.count, bytes, count, connectTimeout,
+                    timeout, Self.maxReply, &response)
             }
             if let body {
                 body.withUnsafeBufferPointer { perform($0.baseAddress, $0.count) }

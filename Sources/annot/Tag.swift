@@ -44,11 +44,9 @@ extension Annot {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let opened = try replica.open()
-            let removed = try opened.untag(article, tags: tags)
-            let id = try opened.resolveArticle(article)
-            if output.json { return Output.json(["article": .string(id), "removed": .strings(removed)] as [String: AnyCodable]) }
-            Output.line("Untagged \(id): \(removed.joined(separator: ", "))")
+            let result = try replica.open().untag(article, tags: tags)
+            if output.json { return Output.json(result) }
+            Output.line("Untagged \(result.article): \(result.removed.joined(separator: ", "))")
         }
     }
 

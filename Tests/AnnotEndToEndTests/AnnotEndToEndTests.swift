@@ -87,7 +87,10 @@ struct AnnotEndToEndTests {
         // Offline, conflicting work: both edit the note; bob removes the tag alice re-adds.
         #expect(try alice.run(["note", "--edit", String(note.prefix(6)), "alice's wording"]).status == 0)
         #expect(try bob.run(["note", "--edit", String(note.prefix(6)), "bob's wording"]).status == 0)
-        #expect(try bob.run(["untag", "003", "precondition"]).status == 0)
+        let untagged = try bob.run(["untag", "003", "Precondition", "--json"])
+        #expect(untagged.status == 0)
+        #expect(untagged.stdout.contains(#""article" : "003_e7379399b3230908""#), "\(untagged.stdout)")
+        #expect(untagged.stdout.contains(#""removed" : ["#) && untagged.stdout.contains(#""precondition""#))
         #expect(try alice.run(["tag", "003", "talks/doha"]).status == 0)
         // Exchange everything, in both directions, one file applied twice.
         let fromAlice = folder.path("alice.changes")

@@ -92,6 +92,18 @@ struct LocalReplicaTests {
         #expect(try replica.tags() == [TagCount(tag: "precondition", articles: 1), TagCount(tag: "talks/doha", articles: 1)])
     }
 
+    @Test func untaggingNamesTheArticleAndTheNormalizedTags() throws {
+        // Given an article tagged talks/doha
+        let replica = try makeReplica()
+        _ = try replica.tag("a1", with: ["talks/doha", "precondition"])
+        // When the tag is removed, spelled differently
+        let result = try replica.untag("a1", tags: ["Talks / Doha"])
+        // Then the result names the article and the tag as stored, and the tag is gone
+        #expect(result.article == "a1")
+        #expect(result.removed == ["talks/doha"])
+        #expect(try replica.tags() == [TagCount(tag: "precondition", articles: 1)])
+    }
+
     @Test func untaggingATagThatIsNotThereIsAnError() throws {
         let replica = try makeReplica()
         #expect(throws: ReplicaError.self) { try replica.untag("a1", tags: ["nope"]) }

@@ -33,15 +33,23 @@ enum {
     CT_FAILURE_UNAVAILABLE = 8, ///< libcurl could not be loaded
 };
 
-/// Loads libcurl (once). Returns 0, or -1 with a message in `error`.
-int ct_load(char *error, size_t capacity);
+/// A series of requests that share one connection (and one TLS session) while the server
+/// keeps it open: make one per sync. Not for use by two threads at once.
+typedef struct ct_session ct_session;
 
-/// Performs one request. `headers` are complete "Name: value" lines. A NULL body with a
-/// GET method sends none. Gzip replies are inflated. Always fills `out`; free it with
+/// A new session (NULL only when out of memory). Free it with ct_session_free.
+ct_session *ct_session_new(void);
+
+/// Closes the session's connection and frees it. NULL is allowed.
+void ct_session_free(ct_session *session);
+
+/// Performs one request in `session` (NULL: on a connection of its own), loading libcurl
+/// the first time. `headers` are complete "Name: value" lines. A NULL body with a GET
+/// method sends none. Gzip replies are inflated. Always fills `out`; free it with
 /// ct_response_free.
-void ct_request(const char *url, const char *method, const char *const *headers, size_t header_count,
-                const unsigned char *body, size_t body_length, long connect_timeout_ms, long timeout_ms,
-                size_t max_body, ct_response *out);
+void ct_request(ct_session *session, const char *url, const char *method, const char *const *headers,
+                size_t header_count, const unsigned char *body, size_t body_length, long connect_timeout_ms,
+                long timeout_ms, size_t max_body, ct_response *out);
 
 void ct_response_free(ct_response *response);
 

@@ -36,10 +36,18 @@ extension LocalReplica {
         }.1
     }
 
+    /// What ``untag(_:tags:)`` did.
+    public struct UntagResult: Sendable, Codable {
+        /// The article's full id.
+        public let article: String
+        /// The tags removed, normalized.
+        public let removed: [String]
+    }
+
     /// Removes tags from an article: cancels every addition of each tag that this replica
     /// has seen. An addition made concurrently elsewhere survives (add wins).
     /// - Throws: ``ReplicaError/tagNotOnArticle(article:tag:)`` if a tag is not on the article.
-    public func untag(_ articlePrefix: String, tags: [String]) throws(ReplicaError) -> [String] {
+    public func untag(_ articlePrefix: String, tags: [String]) throws(ReplicaError) -> UntagResult {
         let names = try Self.tagNames(tags)
         return try perform { db, builder in
             let article = try Self.article(articlePrefix, db)
@@ -51,7 +59,7 @@ extension LocalReplica {
                 }
                 try builder.add { _ in .removeTag(article: articleID, tag: name, removes: additions) }
             }
-            return names.map(\.rawValue)
+            return UntagResult(article: article, removed: names.map(\.rawValue))
         }.1
     }
 

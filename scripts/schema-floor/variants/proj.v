@@ -1,17 +1,8 @@
 @schema
-CREATE TABLE log (seq INTEGER PRIMARY KEY, hlc TEXT NOT NULL UNIQUE, changeset TEXT NOT NULL, author TEXT NOT NULL, kind TEXT NOT NULL, article TEXT, subject TEXT, value TEXT, refs TEXT, extra TEXT, origin TEXT NOT NULL, received_at INTEGER NOT NULL);
-CREATE TABLE cancelled (hlc TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE tag_by_article (article TEXT, tag TEXT, hlc TEXT, PRIMARY KEY (article, tag, hlc)) WITHOUT ROWID;
 CREATE TABLE tag_by_tag (tag TEXT, article TEXT, hlc TEXT, PRIMARY KEY (tag, article, hlc)) WITHOUT ROWID;
 CREATE TABLE versions (note TEXT, hlc TEXT, seq INTEGER, PRIMARY KEY (note, hlc)) WITHOUT ROWID;
 CREATE TABLE by_article (article TEXT, seq INTEGER, PRIMARY KEY (article, seq)) WITHOUT ROWID;
-CREATE VIRTUAL TABLE note_search USING fts5 (value, content = 'log', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2');
-@all
-INSERT INTO log (hlc, changeset, author, kind, article, subject, value, refs, origin, received_at) VALUES (:hlc, :cs, :author, :kind, :article, :subject, :value, :ref, 'server', 1234567) ON CONFLICT (hlc) DO NOTHING
-@tag.remove
-INSERT INTO cancelled (hlc) VALUES (:ref) ON CONFLICT DO NOTHING
-@note.edit
-INSERT INTO cancelled (hlc) VALUES (:ref) ON CONFLICT DO NOTHING
 @end
 INSERT INTO tag_by_article SELECT article, value, hlc FROM log WHERE seq > 0 AND kind = 'tag.add' ORDER BY 1, 2, 3;
 INSERT INTO tag_by_tag SELECT value, article, hlc FROM log WHERE seq > 0 AND kind = 'tag.add' ORDER BY 1, 2, 3;
