@@ -168,6 +168,30 @@ struct SyncEndToEndTests {
         #expect(failed.stderr.contains("unknown or revoked token"))
     }
 
+    @Test func aSyncOfManyRequestsUsesOneConnection() throws {
+        // Given an analyst whose server is reached through a proxy that counts connections
+        let server = try startServer()
+        defer { server.stop() }
+        let proxy = try CountingProxy(forwardingTo: server.port)
+        defer { proxy.stop() }
+        let alice = AnnotCLI(replica: folder.path("alice.sqlite"))
+        expectSuccess(try alice.run(["init", "--user", "alice"]))
+        expectSuccess(try alice.run(["import", AnnotCLI.corpus]))
+        let token = try server.addUser("alice")
+        expectSuccess(try alice.run(["remote", "set", "http://127.0.0.1:\(proxy.port)", "--token", token]))
+        expectSuccess(try alice.run(["tag", "003", "precondition"]))
+        expectSuccess(try alice.run(["tag", "001", "talks/doha"]))
+        let operations = try JSONSerialization.jsonObject(with: Data(alice.run(["status", "--json"]).stdout.utf8))
+        let pending = try #require((operations as? [String: Any])?["pending"] as? Int)
+        #expect(pending >= 3)
+        // When she syncs one operation per push request
+        let synced = expectSuccess(try alice.run(["sync", "--batch", "1", "--json"]))
+        // Then every operation went through, and all the requests shared one connection
+        let report = try JSONSerialization.jsonObject(with: Data(synced.stdout.utf8)) as? [String: Any]
+        #expect(report?["pushed"] as? Int == pending, "\(synced.stdout)")
+        #expect(proxy.connections == 1)
+    }
+
     @Test func aServerThatNeverAnswersTimesOutAndLosesNothing() throws {
         // Given a server address that accepts connections and never answers
         let silent = try SilentListener()

@@ -149,6 +149,22 @@ struct LocalReplicaTests {
         #expect(try replica.search("\"unbalanced (").isEmpty)
     }
 
+    @Test func searchFindsTheCurrentNoteBodyWhateverTheDeliveryOrder() throws {
+        // Given a note created and then edited on one replica
+        let alice = try makeReplica("alice")
+        let note = try alice.addNote("a1", body: "alpha draft")
+        _ = try alice.editNote(note, body: "bravo final")
+        let changesets = try WireFormat.decode(Data(alice.changes().document))
+        // When another replica receives the edit before the note it edits, then everything twice
+        let bob = try makeReplica("bob", user: "bob")
+        for changeset in changesets.reversed() + changesets { _ = try bob.apply([changeset], origin: .file) }
+        // Then both find the note once, by its current body only
+        for replica in [alice, bob] {
+            #expect(try replica.search("bravo").map(\.note) == [note])
+            #expect(try replica.search("alpha").isEmpty)
+        }
+    }
+
     @Test func changesFromAReplicaTooFarInTheFutureAreRefusedWhole() throws {
         let wall = ManualWallClock(milliseconds: 1_700_000_000_000)
         let receiver = try makeReplica("receiver", wall: wall)

@@ -98,13 +98,28 @@ struct TimestampTests {
             let replica = ReplicaID(bits: generator.next() % 5)
             stamps.append(
                 Timestamp(
-                    milliseconds: generator.next() % 0xFFFF_FFFF_FFFF, counter: UInt32(generator.next() % 3),
+                    milliseconds: generator.next() % 0xFFFF_FFFF_FFFF,
+                    counter: UInt32(truncatingIfNeeded: generator.next() >> (generator.next() % 64)),
                     replica: replica))
         }
         for stamp in stamps {
             #expect(try Timestamp(parsing: stamp.description) == stamp)
         }
         #expect(stamps.sorted().map(\.description) == stamps.map(\.description).sorted())
+    }
+
+    @Test func theStringFormIsFixedWidthLowercaseHexadecimal() {
+        // Given timestamps at both ends of each field's range
+        let replica = ReplicaID(bits: 0x7f3a_9c2e_11d0_4b6a)
+        // When they are written out / Then each field is zero-padded to its width
+        #expect(
+            Timestamp(milliseconds: 0x0193_f1a2_b3c4, counter: 0x2a, replica: replica).description
+                == "0193f1a2b3c4-0000002a-7f3a9c2e11d04b6a")
+        #expect(Timestamp(milliseconds: 0, counter: 0, replica: ReplicaID(bits: 0)).description
+            == "000000000000-00000000-0000000000000000")
+        #expect(
+            Timestamp(milliseconds: .max, counter: .max, replica: ReplicaID(bits: .max)).description
+                == "ffffffffffff-ffffffff-ffffffffffffffff")
     }
 
     @Test(arguments: ["", "xyz", "0193f1a2b3c4-00000000-", "0193F1A2B3C4-00000000-ab", "0193f1a2b3c4_00000000-ab",

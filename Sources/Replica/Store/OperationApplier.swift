@@ -155,9 +155,12 @@ struct OperationApplier {
         ).execute(arguments: [hlc, note, author, body])
         if let body {
             // The upsert may have updated a placeholder: look the row up by its unique hlc.
+            // One row through VALUES, not INSERT ... SELECT: SQLite opens a statement
+            // savepoint for an INSERT ... SELECT, and FTS5 writes its pending terms to disk
+            // at every savepoint, which made each note cost about 30 µs instead of 5 µs.
             try db.cachedStatement(
-                sql: "INSERT INTO note_search (rowid, body) SELECT rowid, ? FROM note_versions WHERE hlc = ?"
-            ).execute(arguments: [body, hlc])
+                sql: "INSERT INTO note_search (rowid, body) VALUES ((SELECT rowid FROM note_versions WHERE hlc = ?), ?)"
+            ).execute(arguments: [hlc, body])
         }
     }
 }

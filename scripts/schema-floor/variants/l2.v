@@ -14,4 +14,4 @@ INSERT INTO note_search (rowid, value) VALUES (last_insert_rowid(), :value)
 @note.edit
 INSERT INTO cancelled (hlc) VALUES (:ref) ON CONFLICT DO NOTHING
 ;;
-INSERT INTO note_search (rowid, value) SELECT seq, :value FROM log WHERE hlc = :hlc
+INSERT INTO note_search (rowid, value) VALUES ((SELECT seq FROM log WHERE hlc = :hlc), :value)

@@ -11,10 +11,10 @@ INSERT INTO notes (id, article, highlight, author, created) VALUES (:subject, :a
 ;;
 INSERT INTO note_versions (hlc, note, author, body, superseded, arrived) VALUES (:hlc, :subject, :author, :value, 0, 1) ON CONFLICT (hlc) DO UPDATE SET note = excluded.note, author = excluded.author, body = excluded.body, arrived = 1
 ;;
-INSERT INTO note_search (rowid, body) SELECT rowid, :value FROM note_versions WHERE hlc = :hlc
+INSERT INTO note_search (rowid, body) VALUES ((SELECT rowid FROM note_versions WHERE hlc = :hlc), :value)
 @note.edit
 INSERT INTO note_versions (hlc, superseded, arrived) VALUES (:ref, 1, 0) ON CONFLICT (hlc) DO UPDATE SET superseded = 1
 ;;
 INSERT INTO note_versions (hlc, note, author, body, superseded, arrived) VALUES (:hlc, :subject, :author, :value, 0, 1) ON CONFLICT (hlc) DO UPDATE SET note = excluded.note, author = excluded.author, body = excluded.body, arrived = 1
 ;;
-INSERT INTO note_search (rowid, body) SELECT rowid, :value FROM note_versions WHERE hlc = :hlc
+INSERT INTO note_search (rowid, body) VALUES ((SELECT rowid FROM note_versions WHERE hlc = :hlc), :value)
