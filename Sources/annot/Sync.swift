@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Replica
+import SyncCore
 
 extension Annot {
     struct Sync: ParsableCommand {
@@ -20,6 +21,8 @@ extension Annot {
         @OptionGroup var replica: ReplicaOptions
         @Option(help: "Operations per push request.")
         var batch = 2000
+        @Option(help: "Operations per pull request (every ten pages are applied in one transaction).")
+        var pullPageSize = 5000
         @OptionGroup var output: OutputOptions
 
         struct Report: Encodable {
@@ -32,6 +35,9 @@ extension Annot {
 
         func validate() throws {
             guard (1...20_000).contains(batch) else { throw ValidationError("--batch must be from 1 to 20000") }
+            guard (1...20_000).contains(pullPageSize) else {
+                throw ValidationError("--pull-page-size must be from 1 to 20000")
+            }
         }
 
         func run() throws {
@@ -84,14 +90,24 @@ extension Annot {
 
         enum PullEnd { case caughtUp, startedOver }
 
+        /// Pull pages applied in one transaction.
+        static let pagesPerCommit = 10
+
         private func pull(
             _ local: LocalReplica, _ client: SyncClient, _ remote: RemoteSettings, _ report: inout Report
         ) throws -> PullEnd {
             var cursor = remote.pullCursor
             var storeChecked = false
             let interactive = Output.stderrIsTerminal && !output.json
+            // Pages are applied `Self.pagesPerCommit` at a time, in one transaction: every
+            // commit writes out each index page its operations touched, so one commit per
+            // page made a long catch-up slower (100,000 operations: 9.7-10.1 s against
+            // 7.5 s). An interrupted sync resumes from the last commit.
+            var held: [Changeset] = []
+            var heldPages = 0
+            var fetched = 0
             while true {
-                let page = try client.pull(after: cursor, limit: 5000)
+                let page = try client.pull(after: cursor, limit: pullPageSize)
                 if !storeChecked, let store = page.store {
                     storeChecked = true
                     if let known = remote.storeID, known != store {
@@ -100,16 +116,23 @@ extension Annot {
                     }
                     if remote.storeID == nil { try local.recordStore(store) }
                 }
-                let applied = try local.applyPulled(page.changesets, cursor: page.cursor)
-                report.received += applied.applied
-                report.duplicates += applied.duplicates
+                held += page.changesets
+                heldPages += 1
+                fetched += page.operations
                 cursor = page.cursor
+                if heldPages == Self.pagesPerCommit || !page.more {
+                    let applied = try local.applyPulled(held, cursor: cursor)
+                    report.received += applied.applied
+                    report.duplicates += applied.duplicates
+                    held = []
+                    heldPages = 0
+                }
                 if interactive && page.more {
-                    Output.progress("\rReceived \(report.received) operation(s)…")
+                    Output.progress("\rReceived \(fetched) operation(s)…")
                 }
                 if !page.more { break }
             }
-            if interactive && report.received > 5000 { Output.progress("\n") }
+            if interactive && fetched > pullPageSize { Output.progress("\n") }
             return .caughtUp
         }
     }

@@ -289,6 +289,29 @@ struct SyncEndToEndTests {
         #expect(local == 400)
     }
 
+    @Test func aCatchUpInManySmallPagesReceivesEverythingOnce() throws {
+        // Given 403 operations on the server (400 imports and three tags)
+        let corpus = try largeCorpus(articles: 400)
+        let server = try startServer()
+        defer { server.stop() }
+        let alice = try analyst("alice", server: server, corpus: corpus)
+        for article in ["00001", "00002", "00399"] { expectSuccess(try alice.run(["tag", article, "talks/doha"])) }
+        expectSuccess(try alice.run(["sync"]))
+        let bob = try analyst("bob", server: server, corpus: corpus)
+        // When bob catches up in pages of 7 operations (58 pages: five commits of ten, then one)
+        let synced = expectSuccess(try bob.run(["sync", "--pull-page-size", "7", "--json"]))
+        // Then he received each of alice's operations once (his own identical imports are
+        // new operations of hers to him), and both replicas have one state
+        let report = try JSONSerialization.jsonObject(with: Data(synced.stdout.utf8)) as? [String: Any]
+        #expect(report?["received"] as? Int == 403, "\(synced.stdout)")
+        expectSuccess(try alice.run(["sync"]))
+        #expect(try bob.run(["export"]).stdout == alice.run(["export"]).stdout)
+        // And a page size out of range is a usage error, in one line
+        let refused = try bob.run(["sync", "--pull-page-size", "0"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--pull-page-size must be from 1 to 20000"), "\(refused.stderr)")
+    }
+
     @Test func clientKilledMidSyncRecoversOnTheNextSync() throws {
         let corpus = try largeCorpus(articles: 400)
         let server = try startServer()
