@@ -111,7 +111,7 @@ final class SyncClient {
             case Int32(CT_FAILURE_TOO_LARGE):
                 throw AnnotError("the server at \(baseURL) sent a reply over \(Self.maxReply / 1024 / 1024) MiB; sync again")
             case Int32(CT_FAILURE_CLOSED):
-                throw AnnotError("the connection to \(baseURL) broke (\(message)); nothing is lost: sync again")
+                throw AnnotError("the connection to the server at \(baseURL) broke (\(message)); nothing is lost: sync again")
             default:
                 throw AnnotError(
                     "cannot reach the server at \(baseURL) (\(Self.describe(Int32(response.failure), message))); nothing is lost: sync again later")

@@ -212,6 +212,28 @@ struct SyncEndToEndTests {
         #expect(!(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#)))
     }
 
+    @Test func aServerThatHangsUpIsNamedInOneLineAndLosesNothing() throws {
+        // Given a server address that accepts connections and closes them at once (a proxy
+        // in front of a port where nothing listens)
+        let nothing = try LoopbackSocket.listen()
+        close(nothing.descriptor)
+        let proxy = try CountingProxy(forwardingTo: nothing.port)
+        defer { proxy.stop() }
+        let alice = AnnotCLI(replica: folder.path("alice.sqlite"))
+        expectSuccess(try alice.run(["init", "--user", "alice"]))
+        expectSuccess(try alice.run(["import", AnnotCLI.corpus]))
+        expectSuccess(try alice.run(["remote", "set", "http://127.0.0.1:\(proxy.port)", "--token", "any"]))
+        // When she syncs
+        let failed = try alice.run(["sync"])
+        // Then one line names the server and says that nothing is lost, and nothing is
+        #expect(failed.status == 1)
+        #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
+        #expect(failed.stderr.contains("the server at http://127.0.0.1:\(proxy.port)"), "\(failed.stderr)")
+        #expect(failed.stderr.contains("nothing is lost"), "\(failed.stderr)")
+        #expect(proxy.connections >= 1)
+        #expect(!(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#)))
+    }
+
     @Test func httpsToAPlainHTTPServerIsATLSError() throws {
         // Given a remote set with https:// for a server that speaks plain HTTP
         let server = try startServer()
