@@ -101,11 +101,13 @@ extension Annot {
             let interactive = Output.stderrIsTerminal && !output.json
             // Pages are applied `Self.pagesPerCommit` at a time, in one transaction: every
             // commit writes out each index page its operations touched, so one commit per
-            // page made a long catch-up slower (100,000 operations: 9.7-10.1 s against
-            // 7.5 s). An interrupted sync resumes from the last commit.
+            // page made a long catch-up slower (a fresh pull of 100,000 operations: 8.9-9.3 s
+            // against 6.6-7.0 s, BENCHMARKS.md). An interrupted sync resumes from the last
+            // commit.
             var held: [Changeset] = []
             var heldPages = 0
             var fetched = 0
+            var showedProgress = false
             while true {
                 let page = try client.pull(after: cursor, limit: pullPageSize)
                 if !storeChecked, let store = page.store {
@@ -129,10 +131,11 @@ extension Annot {
                 }
                 if interactive && page.more {
                     Output.progress("\rReceived \(fetched) operation(s)…")
+                    showedProgress = true
                 }
                 if !page.more { break }
             }
-            if interactive && fetched > pullPageSize { Output.progress("\n") }
+            if showedProgress { Output.progress("\n") }
             return .caughtUp
         }
     }

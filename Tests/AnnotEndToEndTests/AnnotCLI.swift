@@ -6,7 +6,14 @@ struct AnnotCLI {
         let status: Int32
         let stdout: String
         let stderr: String
+
+        /// Standard output read as a JSON object (`--json` reports); nil when it is not one.
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] }
     }
+
+    /// The operations waiting to be pushed, from `annot status --json`; nil when the
+    /// command fails or does not say.
+    func pending() throws -> Int? { try run(["status", "--json"]).json?["pending"] as? Int }
 
     let replica: String
 

@@ -84,8 +84,7 @@ struct SyncEndToEndTests {
         #expect(conflicts.contains("Bob: a reduction in violence first."))
 
         // And syncing again changes nothing.
-        let again = expectSuccess(try carol.run(["sync", "--json"])).stdout
-        let report = try JSONSerialization.jsonObject(with: Data(again.utf8)) as? [String: Any]
+        let report = expectSuccess(try carol.run(["sync", "--json"])).json
         #expect(report?["pushed"] as? Int == 0)
         #expect(report?["received"] as? Int == 0)
         #expect(try carol.run(["export"]).stdout == exports[0])
@@ -103,16 +102,14 @@ struct SyncEndToEndTests {
         #expect(failed.status != 0)
         #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
         #expect(failed.stderr.contains("cannot reach the server"))
-        let status = try alice.run(["status", "--json"]).stdout
-        let pending = (try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])?["pending"] as? Int
-        #expect(pending ?? 0 > 0)
+        #expect(try alice.pending() ?? 0 > 0)
 
         try server.start()
         defer { server.stop() }
         expectSuccess(try alice.run(["sync"]))
         let reader = try server.addUser("rita", role: "reader")
         #expect(try serverExport(server, token: reader) == alice.run(["export"]).stdout)
-        #expect(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#))
+        #expect(try alice.pending() == 0)
     }
 
     @Test func sigtermStopsTheServerGracefullyAfterRequestsInFlight() throws {
@@ -181,14 +178,12 @@ struct SyncEndToEndTests {
         expectSuccess(try alice.run(["remote", "set", "http://127.0.0.1:\(proxy.port)", "--token", token]))
         expectSuccess(try alice.run(["tag", "003", "precondition"]))
         expectSuccess(try alice.run(["tag", "001", "talks/doha"]))
-        let operations = try JSONSerialization.jsonObject(with: Data(alice.run(["status", "--json"]).stdout.utf8))
-        let pending = try #require((operations as? [String: Any])?["pending"] as? Int)
+        let pending = try #require(try alice.pending())
         #expect(pending >= 3)
         // When she syncs one operation per push request
         let synced = expectSuccess(try alice.run(["sync", "--batch", "1", "--json"]))
         // Then every operation went through, and all the requests shared one connection
-        let report = try JSONSerialization.jsonObject(with: Data(synced.stdout.utf8)) as? [String: Any]
-        #expect(report?["pushed"] as? Int == pending, "\(synced.stdout)")
+        #expect(synced.json?["pushed"] as? Int == pending, "\(synced.stdout)")
         #expect(proxy.connections == 1)
     }
 
@@ -209,7 +204,7 @@ struct SyncEndToEndTests {
         #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
         #expect(failed.stderr.contains("timed out"), "\(failed.stderr)")
         #expect(try alice.run(["list", "--tag", "precondition"]).stdout.contains("003_"))
-        #expect(!(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#)))
+        #expect(try alice.pending() ?? 0 > 0)
     }
 
     @Test func aServerThatHangsUpIsNamedInOneLineAndLosesNothing() throws {
@@ -231,7 +226,7 @@ struct SyncEndToEndTests {
         #expect(failed.stderr.contains("the server at http://127.0.0.1:\(proxy.port)"), "\(failed.stderr)")
         #expect(failed.stderr.contains("nothing is lost"), "\(failed.stderr)")
         #expect(proxy.connections >= 1)
-        #expect(!(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#)))
+        #expect(try alice.pending() ?? 0 > 0)
     }
 
     @Test func httpsToAPlainHTTPServerIsATLSError() throws {
@@ -263,10 +258,10 @@ struct SyncEndToEndTests {
         #expect(failed.stderr.split(separator: "\n").count == 1, "one line: \(failed.stderr)")
         #expect(failed.stderr.contains("cannot load libcurl"), "\(failed.stderr)")
         // And nothing was marked as sent
-        #expect(!(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#)))
+        #expect(try alice.pending() ?? 0 > 0)
         // And with libcurl found, the same replica syncs
         expectSuccess(try alice.run(["sync"]))
-        #expect(try alice.run(["status", "--json"]).stdout.contains(#""pending" : 0"#))
+        #expect(try alice.pending() == 0)
     }
 
     /// A generated corpus big enough that a sync takes many requests.
@@ -324,8 +319,7 @@ struct SyncEndToEndTests {
         let synced = expectSuccess(try bob.run(["sync", "--pull-page-size", "7", "--json"]))
         // Then he received each of alice's operations once (his own identical imports are
         // new operations of hers to him), and both replicas have one state
-        let report = try JSONSerialization.jsonObject(with: Data(synced.stdout.utf8)) as? [String: Any]
-        #expect(report?["received"] as? Int == 403, "\(synced.stdout)")
+        #expect(synced.json?["received"] as? Int == 403, "\(synced.stdout)")
         expectSuccess(try alice.run(["sync"]))
         #expect(try bob.run(["export"]).stdout == alice.run(["export"]).stdout)
         // And a page size out of range is a usage error, in one line

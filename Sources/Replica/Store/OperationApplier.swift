@@ -157,7 +157,7 @@ struct OperationApplier {
             // The upsert may have updated a placeholder: look the row up by its unique hlc.
             // One row through VALUES, not INSERT ... SELECT: SQLite opens a statement
             // savepoint for an INSERT ... SELECT, and FTS5 writes its pending terms to disk
-            // at every savepoint, which made each note cost about 30 µs instead of 5 µs.
+            // at every savepoint (20,000 notes: 0.92 s against 0.14 s, BENCHMARKS.md).
             try db.cachedStatement(
                 sql: "INSERT INTO note_search (rowid, body) VALUES ((SELECT rowid FROM note_versions WHERE hlc = ?), ?)"
             ).execute(arguments: [hlc, body])
