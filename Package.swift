@@ -28,10 +28,13 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // MARK: - Model
-        .target(name: "SyncCore", swiftSettings: strictSwift),
+        // Pure computation only: SHA-256 content ids and Ed25519 signatures come from swift-crypto.
+        .target(
+            name: "SyncCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
         // A seeded generator shared by the property tests and the benchmarks.
         .target(name: "SeededRandom", swiftSettings: strictSwift),
 
@@ -129,7 +132,19 @@ let package = Package(
         .testTarget(name: "AnnotTests", dependencies: ["annot", "SeededRandom"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
-            dependencies: ["annot", "syncd"],
+            // SyncCore only to forge documents as a hostile peer would; the code under test
+            // is the built binaries.
+            dependencies: ["annot", "syncd", "SyncCore"],
+            swiftSettings: strictSwift
+        ),
+        // The sync protocol end to end in process: replicas' sync sessions against the
+        // server's router, and one validation for every peer.
+        .testTarget(
+            name: "ProtocolTests",
+            dependencies: [
+                "Replica", "SyncServer", "SyncCore", "SeededRandom",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -14,7 +14,11 @@ struct ApplyBenchmark {
     func run() throws {
         let changesets = try Self.workload(operations: operations)
         let rows = changesets.flatMap(\.operations)
-        print("\n(a) apply \(rows.count) remote operations (60% tag.add, 10% tag.remove, 20% note.create, 10% note.edit)")
+        // What a pull delivers: the wire bytes. Decoding verifies every signature and
+        // content id, so the timed part is decode, verify and apply.
+        let document = WireFormat.encode(changesets)
+        let keys = try Set(changesets.map { try SyncProtocol.KeyBinding(key: $0.key, user: $0.author, role: "annotator") })
+        print("\n(a) apply \(rows.count) remote operations (60% tag.add, 10% tag.remove, 20% note.create, 10% note.edit), decoded and verified")
         var applied: [Double] = []
         var plain: [Double] = []
         for run in 0..<runs {
@@ -24,7 +28,12 @@ struct ApplyBenchmark {
                 if replicaSide {
                     let replica = try LocalReplica.create(
                         at: folder.appendingPathComponent("apply-\(run).sqlite").path, user: try UserName("bench"))
-                    applied.append(try Measure.seconds { _ = try replica.apply(changesets, origin: .server) })
+                    try replica.recordServerKeys(Array(keys))
+                    applied.append(
+                        try Measure.seconds {
+                            let report = try replica.apply(try WireFormat.decode(document), origin: .server)
+                            precondition(report.applied == rows.count, "every operation is applied")
+                        })
                 } else {
                     plain.append(try Self.plainInsert(rows, path: folder.appendingPathComponent("plain-\(run).sqlite").path))
                 }
@@ -52,8 +61,10 @@ struct ApplyBenchmark {
         let values: [StatementArguments] = operations.map { operation in
             let value: String? =
                 switch operation.action {
-                case .addTag(_, let tag), .removeTag(_, let tag, _): tag.rawValue
-                case .createNote(_, _, let body, _), .editNote(_, let body, _): body
+                case .addTag(let body): body.tag.rawValue
+                case .removeTag(let body): body.tag.rawValue
+                case .createNote(let body): body.body
+                case .editNote(let body): body.body
                 default: nil
                 }
             return [operation.timestamp.description, operation.author.rawValue, operation.action.kind,
@@ -77,15 +88,17 @@ struct ApplyBenchmark {
         var notes: [(EntityID, Timestamp)] = []
         var made = 0
         var author = 0
+        var clocks: [Int: HybridLogicalClock] = [:]
         while made < operations {
             author = (author + 1) % 10
-            var clock = HybridLogicalClock(replica: ReplicaID(bits: UInt64(author + 100)))
+            let signer = ReplicaSigner(seed: UInt64(author + 100))
+            var clock = clocks[author] ?? HybridLogicalClock(replica: signer.replica)
             let user = try UserName("analyst\(author)")
-            var builder = ChangesetBuilder(clock: clock, author: user, now: now + UInt64(made))
+            var builder = ChangesetBuilder(clock: clock, author: user, signer: signer, now: now + UInt64(made))
             for _ in 0..<min(100, operations - made) {
                 let article = try ArticleID(String(format: "%03d_bench", Int.random(in: 0..<1000, using: &random)))
                 let roll = Int.random(in: 0..<10, using: &random)
-                try builder.add { time throws(SyncCoreError) in
+                try builder.add { time throws(SyncCoreError) -> Action in
                     switch roll {
                     case 0..<6:
                         let tag = try TagName("topic/\(Int.random(in: 0..<50, using: &random))")
@@ -108,6 +121,7 @@ struct ApplyBenchmark {
                 made += 1
             }
             clock = builder.clock
+            clocks[author] = clock
             if let changeset = try builder.build() { changesets.append(changeset) }
         }
         return changesets

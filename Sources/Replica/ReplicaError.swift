@@ -40,6 +40,18 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     case ambiguousQuote(article: String, occurrences: Int)
     /// The chosen occurrence of a quote does not exist.
     case noSuchOccurrence(article: String, occurrence: Int, occurrences: Int)
+    /// A replica made before wire format 2, whose unsigned operations can no longer sync.
+    case formatOne(path: String)
+    /// A changeset some of whose operations the replica holds in another changeset.
+    case changesetOverlap(String)
+    /// A changeset signed by a key that the key directory binds to another user than its author.
+    case forgedAuthor(author: String, keyOwner: String, key: String)
+    /// A key the directory already binds to another user, or a conflicting binding.
+    case keyConflict(String)
+    /// No such key in the directory.
+    case unknownKey(String)
+    /// The server answered something the sync protocol does not allow.
+    case protocolViolation(String)
     /// Data rejected by the model: a bad tag, malformed changes, a clock too far ahead, ...
     case invalid(SyncCoreError)
     /// An SQLite failure (disk full, I/O error, database locked for too long, ...).
@@ -66,6 +78,12 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
         case .quoteNotFound: "quote_not_found"
         case .ambiguousQuote: "ambiguous_quote"
         case .noSuchOccurrence: "no_such_occurrence"
+        case .formatOne: "format_1_replica"
+        case .changesetOverlap: "changeset_overlap"
+        case .forgedAuthor: "forged_author"
+        case .keyConflict: "key_conflict"
+        case .unknownKey: "unknown_key"
+        case .protocolViolation: "protocol_violation"
         case .invalid(let error): error.code
         case .storage: "storage"
         }
@@ -110,6 +128,19 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
             "the quote appears \(occurrences) times in article \(article): choose one with --occurrence 1...\(occurrences)"
         case .noSuchOccurrence(let article, let occurrence, let occurrences):
             "occurrence \(occurrence) does not exist: the quote appears \(occurrences) time(s) in article \(article)"
+        case .formatOne(let path):
+            "the replica at \(path) was made before signed operations (wire format 1) and can no longer sync; carry your "
+                + "work over with 'annot upgrade --replica \(path)' (docs/sync-model.md, \"Upgrading from format 1\")"
+        case .changesetOverlap(let hlc):
+            "a changeset shares operation \(hlc) with another changeset this replica holds: it was forged or made by a copied replica; nothing was applied"
+        case .forgedAuthor(let author, let owner, let key):
+            "a changeset claims author '\(author)' but is signed by key \(key.prefix(16))…, which belongs to '\(owner)'; nothing was applied"
+        case .keyConflict(let message):
+            message
+        case .unknownKey(let key):
+            "no key \(key) in this replica's directory: 'annot key list' shows the keys"
+        case .protocolViolation(let message):
+            message
         case .invalid(let error):
             error.description
         case .storage(let message):
@@ -120,6 +151,16 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     private static func list(_ candidates: [String]) -> String {
         let shown = candidates.prefix(8).joined(separator: ", ")
         return candidates.count > 8 ? shown + ", …" : shown
+    }
+
+    /// Whether the error is two different operations with one timestamp, or a changeset
+    /// held in part: a forgery or a copied replica.
+    public var isCollision: Bool {
+        switch self {
+        case .changesetOverlap: true
+        case .invalid(.collision): true
+        default: false
+        }
     }
 
     /// Runs `body`, turning model and SQLite errors into ``ReplicaError``.

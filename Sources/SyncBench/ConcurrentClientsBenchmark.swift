@@ -143,7 +143,8 @@ struct ConcurrentClientsBenchmark {
         async throws -> Tally
     {
         let tags = try WorkloadGenerator.tagVocabulary()
-        var clock = HybridLogicalClock(replica: ReplicaID(bits: 0x5EED_0000 + UInt64(index)))
+        let signer = ReplicaSigner(seed: 0x5EED_0000 + UInt64(index))
+        var clock = HybridLogicalClock(replica: signer.replica)
         var random = SplitMix64(seed: UInt64(index))
         var tally = Tally()
         var cursor: Int64 = 0
@@ -152,7 +153,7 @@ struct ConcurrentClientsBenchmark {
             rounds += 1
             do {
                 let changeset = try WorkloadGenerator.tagAdditions(
-                    count: operationsPerPush, by: user, clock: &clock, articles: articles, tags: tags, random: &random)
+                    count: operationsPerPush, by: user, signer: signer, clock: &clock, articles: articles, tags: tags, random: &random)
                 let body = try Gzip.compress(WireFormat.encode([changeset]))
                 let (pushSeconds, outcome) = try await Statistics.seconds {
                     try await endpoint.push(gzipped: body, token: token)

@@ -21,7 +21,7 @@ struct FreshPullBenchmark {
         let seeders = try (1...4).map { try UserName("seed-\($0)") }
         var tokens: [UserName: String] = [:]
         for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "annotator", data: data, server: name)
+            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
         }
         let readerToken = try await context.syncd.addUser("reader", role: "annotator", data: data, server: name)
         let server = try await context.syncd.serve(data: data, server: name)

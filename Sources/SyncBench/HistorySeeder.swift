@@ -25,7 +25,7 @@ struct HistorySeeder: Sendable {
     let batchOperations: Int
     private var pending: [UserName: [Changeset]] = [:]
     private var pendingCounts: [UserName: Int] = [:]
-    private var inFlight: Task<SyncEndpoint.PushOutcome, any Error>?
+    private var inFlight: Task<SyncProtocol.PushOutcome, any Error>?
     private var report = Report()
     private let start = ContinuousClock.now
 

@@ -56,7 +56,7 @@ struct IncrementalSyncBenchmark {
         let seeders = try (1...4).map { try UserName("seed-\($0)") }
         var tokens: [UserName: String] = [:]
         for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "annotator", data: data, server: name)
+            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
         }
         let writer = try UserName("writer")
         let writerToken = try await context.syncd.addUser(writer.rawValue, role: "annotator", data: data, server: name)
@@ -94,7 +94,8 @@ struct IncrementalSyncBenchmark {
     private func measure(_ prepared: [PreparedHistory]) async throws {
         let tags = try WorkloadGenerator.tagVocabulary()
         var random = SplitMix64(seed: 0x1DE1)
-        var clocks = prepared.indices.map { HybridLogicalClock(replica: ReplicaID(bits: 0xC0FFEE + UInt64($0))) }
+        let signers = prepared.indices.map { ReplicaSigner(seed: 0xC0FFEE + UInt64($0)) }
+        var clocks = signers.map { HybridLogicalClock(replica: $0.replica) }
         var first: [Double] = Array(repeating: 0, count: prepared.count)
         var times: [[Double]] = Array(repeating: [], count: prepared.count)
         for run in 0...runs {
@@ -102,7 +103,7 @@ struct IncrementalSyncBenchmark {
             for index in run % 2 == 0 ? Array(prepared.indices) : prepared.indices.reversed() {
                 let history = prepared[index]
                 let changeset = try WorkloadGenerator.tagAdditions(
-                    count: newOperations, by: history.writer, clock: &clocks[index],
+                    count: newOperations, by: history.writer, signer: signers[index], clock: &clocks[index],
                     articles: WorkloadGenerator.articleCount(forOperations: history.size), tags: tags, random: &random)
                 let body = try Gzip.compress(WireFormat.encode([changeset]))
                 let outcome = try await history.endpoint.push(gzipped: body, token: history.writerToken)

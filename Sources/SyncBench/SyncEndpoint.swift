@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import SyncCore
 import NIOCore
 import NIOHTTP1
 
@@ -9,13 +10,6 @@ import NIOHTTP1
 final class SyncEndpoint: Sendable {
     let baseURL: String
     private let http: HTTPClient
-
-    /// What the server answered to a push.
-    struct PushOutcome: Decodable, Sendable {
-        let accepted: Int
-        let duplicates: Int
-        let head: Int64
-    }
 
     /// One page of a pull, kept as bytes.
     struct PulledPage: Sendable {
@@ -43,9 +37,9 @@ final class SyncEndpoint: Sendable {
     }
 
     /// Pushes a gzip-compressed changes document with `token`.
-    func push(gzipped body: ByteBuffer, token: String) async throws -> PushOutcome {
+    func push(gzipped body: ByteBuffer, token: String) async throws -> SyncProtocol.PushOutcome {
         let answer = try await send("/v1/push", method: .POST, body: body, token: token)
-        guard let outcome = try? JSONDecoder().decode(PushOutcome.self, from: Data(answer.body.readableBytesView))
+        guard let outcome = try? JSONDecoder().decode(SyncProtocol.PushOutcome.self, from: Data(answer.body.readableBytesView))
         else {
             throw SyncBenchError("\(baseURL) answered a push with something that is not the sync protocol")
         }
@@ -64,11 +58,10 @@ final class SyncEndpoint: Sendable {
 
     /// Adds a user with an admin's token (`POST /v1/users`) and returns the new token.
     func addUser(_ name: String, role: String, adminToken: String) async throws -> String {
-        struct Issued: Decodable { let token: String }
-        let body = try JSONEncoder().encode(["name": name, "role": role])
+        let body = try JSONEncoder().encode(SyncProtocol.NewUser(name: name, role: role))
         let answer = try await send(
             "/v1/users", method: .POST, body: ByteBuffer(bytes: body), token: adminToken, gzip: false)
-        guard let issued = try? JSONDecoder().decode(Issued.self, from: Data(answer.body.readableBytesView)) else {
+        guard let issued = try? JSONDecoder().decode(SyncProtocol.IssuedToken.self, from: Data(answer.body.readableBytesView)) else {
             throw SyncBenchError("\(baseURL) answered POST /v1/users with something that is not the sync protocol")
         }
         return issued.token

@@ -59,7 +59,7 @@ struct WireSizeBenchmark {
         let data = try context.subfolder(name)
         var tokens: [UserName: String] = [:]
         for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "annotator", data: data, server: name)
+            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
         }
         let server = try await context.syncd.serve(data: data, server: name)
         defer { server.stop() }
@@ -88,22 +88,22 @@ struct WireSizeBenchmark {
     static func tabSeparatedLine(_ operation: SyncOperation) -> String {
         let fields: [String]
         switch operation.action {
-        case .importArticle(let article, let title, let text):
-            fields = ["", article.rawValue, title + " " + text, ""]
-        case .addTag(let article, let tag):
-            fields = ["", article.rawValue, tag.rawValue, ""]
-        case .removeTag(let article, let tag, let removes):
-            fields = ["", article.rawValue, tag.rawValue, removes.map(\.description).joined(separator: ",")]
-        case .createNote(let note, let article, let body, let highlight):
-            fields = [note.rawValue, article.rawValue, body, highlight?.rawValue ?? ""]
-        case .editNote(let note, let body, let base):
-            fields = [note.rawValue, "", body, base.map(\.description).joined(separator: ",")]
-        case .deleteNote(let note, let base):
-            fields = [note.rawValue, "", "", base.map(\.description).joined(separator: ",")]
-        case .createHighlight(let highlight, let article, let selector):
-            fields = [highlight.rawValue, article.rawValue, selector.exact, "\(selector.start),\(selector.end)"]
-        case .deleteHighlight(let highlight):
-            fields = [highlight.rawValue, "", "", ""]
+        case .importArticle(let a):
+            fields = ["", a.article.rawValue, a.title + " " + a.text, ""]
+        case .addTag(let a):
+            fields = ["", a.article.rawValue, a.tag.rawValue, ""]
+        case .removeTag(let a):
+            fields = ["", a.article.rawValue, a.tag.rawValue, a.removes.map(\.description).joined(separator: ",")]
+        case .createNote(let a):
+            fields = [a.note.rawValue, a.article.rawValue, a.body, a.highlight?.rawValue ?? ""]
+        case .editNote(let a):
+            fields = [a.note.rawValue, "", a.body, a.base.map(\.description).joined(separator: ",")]
+        case .deleteNote(let a):
+            fields = [a.note.rawValue, "", "", a.base.map(\.description).joined(separator: ",")]
+        case .createHighlight(let a):
+            fields = [a.highlight.rawValue, a.article.rawValue, a.selector.exact, "\(a.selector.start),\(a.selector.end)"]
+        case .deleteHighlight(let a):
+            fields = [a.highlight.rawValue, "", "", ""]
         }
         let line = [operation.timestamp.description, operation.author.rawValue, operation.action.kind] + fields
         return line.map { $0.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n") }

@@ -21,6 +21,7 @@ struct WorkloadGenerator {
     let articles: [ArticleID]
     private let tags: [TagName]
     private var clocks: [HybridLogicalClock]
+    private let signers: [ReplicaSigner]
     private var latest: Timestamp?
     private var random: SplitMix64
     private var imported: Int
@@ -36,7 +37,8 @@ struct WorkloadGenerator {
         self.articles = try (0..<articles).map(Self.articleID)
         tags = try Self.tagVocabulary()
         random = SplitMix64(seed: seed)
-        clocks = authors.indices.map { HybridLogicalClock(replica: ReplicaID(bits: seed &+ UInt64($0) &* 0x1000_0001)) }
+        signers = authors.indices.map { ReplicaSigner(seed: seed &+ UInt64($0) &* 0x1000_0001) }
+        clocks = signers.map { HybridLogicalClock(replica: $0.replica) }
         imported = importArticles ? 0 : articles
     }
 
@@ -65,7 +67,7 @@ struct WorkloadGenerator {
         let now = wallClock.milliseconds()
         var clock = clocks[author]
         if let latest { try clock.observe(latest, now: now) }
-        var builder = ChangesetBuilder(clock: clock, author: authors[author], now: now)
+        var builder = ChangesetBuilder(clock: clock, author: authors[author], signer: signers[author], now: now)
         if imported < articles.count {
             // `annot import` of several files is one changeset.
             for _ in 0..<min(Int.random(in: 1...8, using: &random), articles.count - imported, max(1, limit)) {
@@ -87,13 +89,14 @@ struct WorkloadGenerator {
         return changeset
     }
 
-    /// `count` tag additions by `author` in one changeset, stamped by `clock`: the new
-    /// operations of the incremental and concurrent workloads.
+    /// `count` tag additions by `author` in one changeset, stamped by `clock` and signed by
+    /// `signer` (the clock's replica): the new operations of the incremental and concurrent
+    /// workloads.
     static func tagAdditions(
-        count: Int, by author: UserName, clock: inout HybridLogicalClock, articles: Int, tags: [TagName],
-        random: inout SplitMix64
+        count: Int, by author: UserName, signer: ReplicaSigner, clock: inout HybridLogicalClock, articles: Int,
+        tags: [TagName], random: inout SplitMix64
     ) throws -> Changeset {
-        var builder = ChangesetBuilder(clock: clock, author: author, now: SystemWallClock().milliseconds())
+        var builder = ChangesetBuilder(clock: clock, author: author, signer: signer, now: SystemWallClock().milliseconds())
         for _ in 0..<count {
             let article = try articleID(Int.random(in: 0..<articles, using: &random))
             let tag = tags[Int.random(in: 0..<tags.count, using: &random)]

@@ -33,6 +33,13 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case oversize(field: String, limit: Int)
     /// A timestamp string that does not parse.
     case badTimestamp(String)
+    /// A changeset whose signature does not verify, or whose operations were stamped by
+    /// another replica than the one whose key signed it.
+    case badSignature(String)
+    /// The same operation (timestamp) twice in one document.
+    case duplicateOperation(Timestamp)
+    /// Two different operations with one timestamp: a forgery, or a copied replica.
+    case collision(Timestamp, held: OperationID, received: OperationID)
 
     /// A stable, machine-readable identifier of the error kind.
     public var code: String {
@@ -52,6 +59,9 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownField: "unknown_field"
         case .oversize: "oversize"
         case .badTimestamp: "bad_timestamp"
+        case .badSignature: "bad_signature"
+        case .duplicateOperation: "duplicate_operation"
+        case .collision: "hlc_collision"
         }
     }
 
@@ -76,6 +86,9 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "the data is not valid UTF-8"
         case .malformed(let detail):
             "malformed changes: \(detail)"
+        case .unsupportedVersion(let version) where version < WireFormat.version:
+            "changes use format version \(version), from before signed operations, which this build no longer accepts: "
+                + "the sender must upgrade annot and carry its work over (docs/sync-model.md, \"Upgrading from format 1\")"
         case .unsupportedVersion(let version):
             "changes use format version \(version), which this build does not understand: upgrade annot"
         case .unknownKind(let kind):
@@ -88,6 +101,13 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(field) is larger than the limit of \(limit)"
         case .badTimestamp(let text):
             "bad timestamp \(Self.quoted(text))"
+        case .badSignature(let detail):
+            "forged or damaged changes: \(detail)"
+        case .duplicateOperation(let timestamp):
+            "operation \(timestamp) appears twice in the changes"
+        case .collision(let timestamp, let held, let received):
+            "two different operations share the timestamp \(timestamp): operation \(held.rawValue.prefix(12)) is held, "
+                + "\(received.rawValue.prefix(12)) was received; one was forged or made by a copied replica, and neither is applied twice"
         }
     }
 

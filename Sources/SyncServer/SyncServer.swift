@@ -38,6 +38,8 @@ public enum SyncServer {
         let api = router.group("v1").add(middleware: AuthMiddleware(store: store))
         api.post("push", use: routes.push)
         api.get("pull", use: routes.pull)
+        api.get("keys", use: routes.keys)
+        api.post("keys", use: routes.claimKey)
         api.get("articles", use: routes.articles)
         api.get("articles/:id", use: routes.article)
         api.get("tags", use: routes.tags)
@@ -52,7 +54,7 @@ public enum SyncServer {
     /// (rather than 404) for a known path asked with another method.
     static let endpoints: [(path: [Substring], methods: [HTTPRequest.Method])] = [
         ("/healthz", [.get]), ("/metrics", [.get]), ("/openapi.yaml", [.get]), ("/v1/push", [.post]),
-        ("/v1/pull", [.get]), ("/v1/articles", [.get]), ("/v1/articles/*", [.get]), ("/v1/tags", [.get]),
+        ("/v1/pull", [.get]), ("/v1/keys", [.get, .post]), ("/v1/articles", [.get]), ("/v1/articles/*", [.get]), ("/v1/tags", [.get]),
         ("/v1/export", [.get]), ("/v1/users", [.get, .post]), ("/v1/users/*", [.delete]),
     ].map { ($0.0.split(separator: "/"), $0.1) }
 

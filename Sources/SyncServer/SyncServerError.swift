@@ -51,6 +51,33 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
         }
     }
     static func badRequest(_ message: String) -> Self { .init(.badRequest, code: "bad_request", message) }
+    static func keyBoundElsewhere(key: String, owner: String, user: String) -> Self {
+        .init(.forbidden, code: SyncProtocol.ErrorCode.keyBoundElsewhere,
+            "replica key \(key.prefix(16))… belongs to '\(owner)', not '\(user)': each replica key is bound to the first user who used it")
+    }
+    static func collision(hlc: String, held: String, received: String) -> Self {
+        .init(.conflict, code: SyncProtocol.ErrorCode.collision,
+            "operation \(received.prefix(12)) has the timestamp \(hlc) of operation \(held.prefix(12)), which the server holds: "
+                + "one of them was forged or made by a copied replica; nothing was stored")
+    }
+    static func changesetOverlap(hlc: String) -> Self {
+        .init(.conflict, code: SyncProtocol.ErrorCode.changesetOverlap,
+            "operation \(hlc) belongs to another changeset the server holds: a changeset is stored whole or not at all; nothing was stored")
+    }
+    static func importForbidden(_ user: String) -> Self {
+        .init(.forbidden, code: SyncProtocol.ErrorCode.importForbidden,
+            "'\(user)' may not import articles: only curators and admins import (ask an admin: syncd user add \(user) --role curator); nothing was stored")
+    }
+    static func cursorMismatch(_ cursor: Int64) -> Self {
+        .init(.conflict, code: SyncProtocol.ErrorCode.cursorMismatch,
+            "the server's log does not hold the operation the client holds at \(cursor) (it was restored from a backup, or replaced): pull from 0 and push again")
+    }
+    /// A store that still holds unsigned format-1 operations; `syncd` refuses to serve it.
+    public static func formatOneStore(_ location: String) -> Self {
+        .init(.internalServerError, code: "format_1_store",
+            "the store at \(location) holds operations in wire format 1 (unsigned), which this syncd no longer serves: "
+                + "start syncd on a new store, and have each analyst carry their work over with 'annot upgrade' (docs/sync-model.md, \"Upgrading from format 1\")")
+    }
     /// A problem with how the server was started (a bad store URL), reported by `syncd`.
     static func configuration(_ message: String) -> Self { .init(.internalServerError, code: "configuration", message) }
     static func tooLarge(_ limit: Int) -> Self {
@@ -75,9 +102,10 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
     static func jsonResponse(
         status: HTTPResponse.Status, code: String, message: String, reason: String? = nil, headers extra: HTTPFields = [:]
     ) -> Response {
-        var error = ["code": code, "message": message]
-        if let reason { error["reason"] = reason }
-        let body = try! JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings only: encoding cannot fail.
+        let body = try! encoder.encode(SyncProtocol.ErrorBody(code: code, message: message, reason: reason))
         var headers = extra
         headers[.contentType] = "application/json"
         // RFC 9110 §11.6.1: a 401 names the scheme to use.

@@ -25,7 +25,7 @@ struct Annot: ParsableCommand {
         subcommands: [
             Init.self, Import.self, List.self, Show.self, Tag.self, Untag.self, Tags.self, Note.self, Notes.self,
             Highlight.self, Search.self, Log.self, Conflicts.self, Export.self, Changes.self, Apply.self, Remote.self,
-            Sync.self, Status.self,
+            Sync.self, Status.self, Key.self, Upgrade.self,
         ]
     )
 

@@ -65,6 +65,9 @@ extension Annot {
             let report = try replica.open().apply(changesets, origin: .file)
             if output.json { return Output.json(report) }
             Output.line("Merged \(report.applied) new operation(s) from \(report.changesets) changeset(s); \(report.duplicates) already present.")
+            if report.held > 0 {
+                Output.line("\(report.held) changeset(s) held back, not applied, until their key is trusted: 'annot status' says why.")
+            }
         }
     }
 }

@@ -9,9 +9,11 @@ extension Annot {
             commandName: "sync",
             abstract: "Send your changes to the server and receive everyone else's.",
             discussion: """
-                Pushes the operations you authored (on this replica or another of yours) that the server \
-                does not have, then pulls until caught up. Safe to interrupt and to repeat: the next \
-                sync continues where this one stopped, and nothing is applied twice.
+                Claims this replica's key for your user on the server, reads the server's key \
+                directory, pushes the changesets you authored (on this replica or another of yours) \
+                that the server does not have, then pulls until caught up. Every changeset received \
+                is verified against its author's key. Safe to interrupt and to repeat: the next sync \
+                continues where this one stopped, and nothing is applied twice.
 
                 Sync uses the system's libcurl, loaded when a sync starts; set $ANNOT_LIBCURL to the \
                 path of a libcurl the loader does not find by itself.
@@ -24,14 +26,6 @@ extension Annot {
         @Option(help: "Operations per pull request (every ten pages are applied in one transaction).")
         var pullPageSize = 5000
         @OptionGroup var output: OutputOptions
-
-        struct Report: Encodable {
-            var pushed = 0
-            var alreadyOnServer = 0
-            var received = 0
-            var duplicates = 0
-            var server = ""
-        }
 
         func validate() throws {
             guard (1...20_000).contains(batch) else { throw ValidationError("--batch must be from 1 to 20000") }
@@ -46,97 +40,46 @@ extension Annot {
                 throw AnnotError("no sync server set: use 'annot remote set URL --token TOKEN'")
             }
             let client = SyncClient(baseURL: remote.url, token: remote.token)
-            var report = Report(server: remote.url)
             do {
                 try client.checkReachable()
-                var settings = remote
-                // Twice at most: once more if the server's store turns out not to be the one
-                // this replica's cursors came from.
-                for _ in 0..<2 {
-                    try push(local, client, &report)
-                    guard try pull(local, client, settings, &report) == .startedOver, let renewed = try local.remote() else { break }
-                    settings = renewed
-                    if !output.json {
-                        Output.note(
-                            "The server's store is not the one this replica last synced with (it was replaced or restored): sending and receiving everything again.")
-                    }
-                }
-                try local.recordSync(error: nil)
             } catch {
                 try? local.recordSync(error: "\(error)")
                 throw error
             }
-            if output.json { return Output.json(report) }
-            Output.line("Sent \(report.pushed) operation(s)\(report.alreadyOnServer > 0 ? " (\(report.alreadyOnServer) already there)" : ""); received \(report.received) new operation(s) from \(report.server).")
-        }
-
-        private func push(_ local: LocalReplica, _ client: SyncClient, _ report: inout Report) throws {
-            var size = batch
-            while let next = try local.pendingPush(limit: size) {
-                if next.operations == 0 {
-                    try local.markPushed(through: next.lastSeq)
-                    break
-                }
-                do {
-                    let outcome = try client.push(next.document)
-                    try local.markPushed(through: next.lastSeq)
-                    report.pushed += outcome.accepted
-                    report.alreadyOnServer += outcome.duplicates
-                } catch let rejection as ServerRejection where rejection.status == 413 && size > 1 {
-                    size = max(1, size / 4)  // the server's limits are lower than ours: smaller batches
+            var session = SyncSession(replica: local, transport: client)
+            session.pushBatch = batch
+            session.pullPageSize = pullPageSize
+            let interactive = Output.stderrIsTerminal && !output.json
+            var showedProgress = false
+            session.progress = { received in
+                guard interactive else { return }
+                Output.progress("\rReceived \(received) operation(s)…")
+                showedProgress = true
+            }
+            let json = output.json
+            session.startingOver = {
+                if !json {
+                    Output.note(
+                        "The server's log is not the one this replica last synced with (it was replaced or restored from a backup): sending and receiving everything again.")
                 }
             }
-        }
-
-        enum PullEnd { case caughtUp, startedOver }
-
-        /// Pull pages applied in one transaction.
-        static let pagesPerCommit = 10
-
-        private func pull(
-            _ local: LocalReplica, _ client: SyncClient, _ remote: RemoteSettings, _ report: inout Report
-        ) throws -> PullEnd {
-            var cursor = remote.pullCursor
-            var storeChecked = false
-            let interactive = Output.stderrIsTerminal && !output.json
-            // Pages are applied `Self.pagesPerCommit` at a time, in one transaction: every
-            // commit writes out each index page its operations touched, so one commit per
-            // page made a long catch-up slower (a fresh pull of 100,000 operations: 8.9-9.3 s
-            // against 6.6-7.0 s, BENCHMARKS.md). An interrupted sync resumes from the last
-            // commit.
-            var held: [Changeset] = []
-            var heldPages = 0
-            var fetched = 0
-            var showedProgress = false
-            while true {
-                let page = try client.pull(after: cursor, limit: pullPageSize)
-                if !storeChecked, let store = page.store {
-                    storeChecked = true
-                    if let known = remote.storeID, known != store {
-                        try local.startOver(withStore: store)
-                        return .startedOver
-                    }
-                    if remote.storeID == nil { try local.recordStore(store) }
-                }
-                held += page.changesets
-                heldPages += 1
-                fetched += page.operations
-                cursor = page.cursor
-                if heldPages == Self.pagesPerCommit || !page.more {
-                    let applied = try local.applyPulled(held, cursor: cursor)
-                    report.received += applied.applied
-                    report.duplicates += applied.duplicates
-                    held = []
-                    heldPages = 0
-                }
-                if interactive && page.more {
-                    Output.progress("\rReceived \(fetched) operation(s)…")
-                    showedProgress = true
-                }
-                if !page.more { break }
+            let report: SyncSession.Report
+            do {
+                report = try session.run()
+            } catch {
+                if showedProgress { Output.progress("\n") }
+                throw error
             }
             if showedProgress { Output.progress("\n") }
-            return .caughtUp
+            if output.json { return Output.json(report) }
+            Output.line(
+                "Sent \(report.pushed) operation(s)\(report.alreadyOnServer > 0 ? " (\(report.alreadyOnServer) already there)" : ""); received \(report.received) new operation(s) from \(report.server).")
+            if report.held > 0 {
+                Output.line("\(report.held) changeset(s) held back, not applied: 'annot status' says why.")
+            }
+            if report.refused > 0 {
+                Output.note("annot: warning: the server refused \(report.refused) of your changeset(s); they are kept here and not sent again: 'annot status' says why.")
+            }
         }
     }
 
@@ -150,7 +93,10 @@ extension Annot {
             let replica: String
             let user: String
             let path: String
+            let key: String
             let pending: Int
+            let held: [HeldChangeset]
+            let refused: [RefusedChangeset]
             let server: String?
             let lastSync: String?
             let lastError: String?
@@ -165,11 +111,25 @@ extension Annot {
             }
             let report = Report(
                 replica: identity.replica.rawValue, user: identity.user.rawValue, path: local.path,
-                pending: try local.pendingCount(), server: remote?.url,
-                lastSync: lastSync, lastError: remote?.lastError)
+                key: identity.key.fingerprint, pending: try local.pendingCount(), held: try local.heldChangesets(), refused: try local.refusedChangesets(),
+                server: remote?.url, lastSync: lastSync, lastError: remote?.lastError)
             if output.json { return Output.json(report) }
             Output.line("Replica \(report.replica) of \(report.user) at \(report.path)")
+            Output.line("Key fingerprint: \(report.key)")
             Output.line("Pending: \(report.pending) operation(s) not yet on the server")
+            if !report.held.isEmpty {
+                Output.line("Held back: \(report.held.count) changeset(s) received but not applied:")
+                for held in report.held {
+                    Output.line("  \(held.id.prefix(12)) by \(held.author), \(held.operations) operation(s): \(held.reason)")
+                }
+                Output.line("  They are applied once their key is known: 'annot sync', or 'annot key trust KEY USER'.")
+            }
+            if !report.refused.isEmpty {
+                Output.line("Refused by the server: \(report.refused.count) of your changeset(s), kept here and not sent again:")
+                for refused in report.refused {
+                    Output.line("  \(refused.id.prefix(12)), \(refused.operations) operation(s) (\(refused.code)): \(refused.reason)")
+                }
+            }
             Output.line("Server: \(report.server ?? "none (annot remote set URL --token TOKEN)")")
             Output.line("Last sync: \(report.lastSync ?? "never")")
             if let error = report.lastError { Output.line("Last sync failed: \(error)") }

@@ -1,8 +1,10 @@
 import CurlTransport
 import Foundation
+import Replica
 import SyncCore
 
-/// The client side of the sync protocol (`docs/protocol.md`), over the system's libcurl.
+/// The sync protocol's transport over the system's libcurl (`docs/protocol.md`); the
+/// protocol itself is Replica's ``SyncSession``.
 ///
 /// libcurl is loaded with `dlopen` the first time a sync needs it (see `CurlTransport`):
 /// the local commands, which are most of what an analyst runs, start without loading it
@@ -10,7 +12,7 @@ import SyncCore
 /// Requests are blocking: a sync is one conversation, one request at a time, over one
 /// connection that libcurl keeps open between requests (one TCP and TLS handshake per sync
 /// rather than per request).
-final class SyncClient {
+final class SyncClient: SyncTransport {
     let baseURL: String
     let token: String
     /// The libcurl handle every request of this client reuses.
@@ -35,49 +37,9 @@ final class SyncClient {
         _ = try send(path: "/healthz", method: "GET", body: nil, deadline: 5_000)
     }
 
-    /// What the server answered to a push.
-    struct PushOutcome: Decodable {
-        let accepted: Int
-        let duplicates: Int
-        let head: Int64
-    }
-
-    /// One page of a pull.
-    struct PullPage {
-        let changesets: [Changeset]
-        let operations: Int
-        let cursor: Int64
-        let more: Bool
-        /// The server store's identity (servers before it was introduced send none).
-        let store: String?
-    }
-
-    /// Pushes a changes document, gzip-compressed.
-    func push(_ document: [UInt8]) throws -> PushOutcome {
-        let data = try send(path: "/v1/push", method: "POST", body: try Self.gzip(document))
-        do {
-            return try JSONDecoder().decode(PushOutcome.self, from: data)
-        } catch {
-            throw AnnotError("the server at \(baseURL) answered a push with something that is not the sync protocol")
-        }
-    }
-
-    /// Pulls the operations after `cursor`.
-    func pull(after cursor: Int64, limit: Int) throws -> PullPage {
-        let data = try send(path: "/v1/pull?after=\(cursor)&limit=\(limit)", method: "GET", body: nil)
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let changes = object["changes"] as? [String: Any], let next = (object["cursor"] as? NSNumber)?.int64Value,
-            let more = object["more"] as? Bool
-        else { throw AnnotError("the server at \(baseURL) answered a pull with something that is not the sync protocol") }
-        let changesets: [Changeset]
-        do {
-            changesets = try WireFormat.decode(document: changes)
-        } catch {
-            throw AnnotError("the server sent malformed changes: \(error)")
-        }
-        return PullPage(
-            changesets: changesets, operations: changesets.reduce(0) { $0 + $1.operations.count }, cursor: next, more: more,
-            store: object["store"] as? String)
+    /// Sends one request (bodies gzip-compressed) and returns the answer's body.
+    func send(method: String, path: String, body: [UInt8]?) throws -> [UInt8] {
+        Array(try send(path: path, method: method, body: try body.map(Self.gzip)))
     }
 
     private func send(path: String, method: String, body: [UInt8]?, deadline: Int? = nil) throws -> Data {
@@ -122,7 +84,7 @@ final class SyncClient {
             let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
             let error = object?["error"] as? [String: Any]
             let message = error?["message"] as? String ?? "HTTP \(response.status)"
-            throw ServerRejection(status: response.status, code: error?["code"] as? String ?? "", message: message)
+            throw SyncRejection(status: response.status, code: error?["code"] as? String ?? "", message: message)
         }
         return data
     }
@@ -148,11 +110,3 @@ final class SyncClient {
     }
 }
 
-/// A 4xx or 5xx answer from the server, with its error code and message.
-struct ServerRejection: Error, CustomStringConvertible {
-    let status: Int
-    let code: String
-    let message: String
-
-    var description: String { "the server refused (\(status)\(code.isEmpty ? "" : " \(code)")): \(message)" }
-}

@@ -14,12 +14,15 @@ extension Syncd {
             static let configuration = CommandConfiguration(
                 commandName: "add",
                 abstract: "Add a user (or renew its token) and print its token, once.",
-                discussion: "Roles: reader (pull only), annotator (push own operations), admin (also manage users). Only a hash of the token is stored."
+                discussion: """
+                    Roles: reader (pull only), annotator (push own codes, notes and highlights), curator \
+                    (also import articles), admin (also manage users). Only a hash of the token is stored.
+                    """
             )
             @OptionGroup var store: StoreOptions
             @Argument(help: "The user's name, as in 'annot init --user'.")
             var name: String
-            @Option(help: "reader, annotator or admin.")
+            @Option(help: "reader, annotator, curator or admin.")
             var role: String
 
             func run() async throws {

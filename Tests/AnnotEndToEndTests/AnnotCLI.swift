@@ -17,6 +17,17 @@ struct AnnotCLI {
 
     let replica: String
 
+    /// Trusts `other`'s replica key as its user's (`annot key trust`), as analysts who
+    /// sync by file do after comparing fingerprints.
+    func trust(_ other: AnnotCLI, role: String? = "curator") throws {
+        let shown = try other.run(["key", "show", "--json"]).json
+        guard let key = shown?["key"] as? String, let user = shown?["user"] as? String else {
+            throw SyncdProcess.Failure("annot key show --json printed no key")
+        }
+        let trusted = try run(["key", "trust", key, user] + (role.map { ["--role", $0] } ?? []))
+        guard trusted.status == 0 else { throw SyncdProcess.Failure("annot key trust failed: \(trusted.stderr)") }
+    }
+
     /// The folder holding the built products (beside the test bundle).
     static var productsFolder: URL {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()

@@ -78,6 +78,9 @@ struct AnnotEndToEndTests {
     @Test func twoAnalystsConvergeThroughChangesFiles() throws {
         let alice = try analyst("alice")
         let bob = try analyst("bob")
+        // They met once and compared key fingerprints (trust on first use).
+        try alice.trust(bob)
+        try bob.trust(alice)
         // Shared starting point: alice's note and tag reach bob.
         let note = try alice.run(["note", "003", "Ceasefire is the precondition"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try alice.run(["tag", "003", "precondition"]).status == 0)
@@ -120,9 +123,13 @@ struct AnnotEndToEndTests {
     @Test func aMalformedChangesFileChangesNothing() throws {
         let alice = try analyst("alice")
         let bad = folder.path("bad.changes")
-        try Data(#"{"changesets":[{"operations":[{"kind":"tag.add"}]}],"format":"annot-changes","version":1}"#.utf8)
+        try Data(#"{"changesets":[{"operations":[{"kind":"tag.add"}]}],"format":"annot-changes","version":2}"#.utf8)
             .write(to: URL(fileURLWithPath: bad))
         Self.expectCleanFailure(try alice.run(["apply", bad]), mentioning: ["bad.changes", "missing field"])
+        let old = folder.path("old.changes")
+        try Data(#"{"changesets":[{"operations":[{"kind":"tag.add"}]}],"format":"annot-changes","version":1}"#.utf8)
+            .write(to: URL(fileURLWithPath: old))
+        Self.expectCleanFailure(try alice.run(["apply", old]), mentioning: ["old.changes", "format version 1", "upgrade"])
         Self.expectCleanFailure(try alice.run(["apply", folder.path("absent.changes")]), mentioning: ["absent.changes"])
     }
 

@@ -47,7 +47,8 @@ final class SyncdProcess: @unchecked Sendable {
     }
 
     /// Adds a user and returns its token.
-    func addUser(_ name: String, role: String = "annotator") throws -> String {
+    /// Adds a user (a curator by default: the analysts of most tests import the corpus).
+    func addUser(_ name: String, role: String = "curator") throws -> String {
         let result = try Self.run(["user", "add", name, "--role", role] + storeArguments)
         guard result.status == 0 else { throw Failure("syncd user add failed: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -96,15 +97,29 @@ final class SyncdProcess: @unchecked Sendable {
 
     /// GETs `path` with a bearer token and returns the body.
     func get(_ path: String, token: String) throws -> (status: Int, body: Data) {
+        try request("GET", path, token: token)
+    }
+
+    /// POSTs `body` to `path` with a bearer token and returns the answer.
+    func post(_ path: String, body: Data, token: String) throws -> (status: Int, body: Data) {
+        try request("POST", path, body: body, token: token)
+    }
+
+    /// One request, which gives up after 30 seconds rather than hang a test.
+    func request(_ method: String, _ path: String, body: Data? = nil, token: String) throws -> (status: Int, body: Data) {
         var request = URLRequest(url: URL(string: url + path)!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 30
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let box = ResultBox()
         let semaphore = DispatchSemaphore(value: 0)
         URLSession.shared.dataTask(with: request) { data, response, error in
             box.value = (data, (response as? HTTPURLResponse)?.statusCode, error)
             semaphore.signal()
         }.resume()
-        semaphore.wait()
+        guard semaphore.wait(timeout: .now() + 35) == .success else { throw Failure("\(method) \(path) got no answer in 35 s") }
         if let error = box.value?.2 { throw error }
         return (box.value?.1 ?? 0, box.value?.0 ?? Data())
     }

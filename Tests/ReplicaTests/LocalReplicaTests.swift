@@ -157,6 +157,7 @@ struct LocalReplicaTests {
         let changesets = try WireFormat.decode(Data(alice.changes().document))
         // When another replica receives the edit before the note it edits, then everything twice
         let bob = try makeReplica("bob", user: "bob")
+        try bob.trust([alice])
         for changeset in changesets.reversed() + changesets { _ = try bob.apply([changeset], origin: .file) }
         // Then both find the note once, by its current body only
         for replica in [alice, bob] {
@@ -172,6 +173,7 @@ struct LocalReplicaTests {
         let sender = try makeReplica("sender", user: "bob", wall: future)
         _ = try sender.tag("a1", with: ["from-the-future"])
         let changesets = try WireFormat.decode(Data(sender.changes().document))
+        try receiver.trust([sender])
         let before = try receiver.changes().operations
         do {
             _ = try receiver.apply(changesets, origin: .file)
@@ -190,6 +192,7 @@ struct LocalReplicaTests {
         let bob = try makeReplica("bob", user: "bob")
         _ = try alice.tag("a1", with: ["x"])
         let changesets = try WireFormat.decode(Data(alice.changes().document))
+        try bob.trust([alice])
         let first = try bob.apply(changesets, origin: .file)
         let second = try bob.apply(changesets, origin: .file)
         #expect(first.applied == changesets.reduce(0) { $0 + $1.operations.count })

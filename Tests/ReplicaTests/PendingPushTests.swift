@@ -3,9 +3,9 @@ import Replica
 import SyncCore
 import Testing
 
-/// What `annot sync` pushes: every operation of this user, exactly once, in whole runs.
+/// What `annot sync` pushes: every operation of this user, exactly once, in whole changesets.
 struct PendingPushTests {
-    @Test func aChangesetCompletedLaterByFileDoesNotHideTheOperationsBetween() throws {
+    @Test func aChangesetHeldInPartIsRefusedAndPushingSendsEachOperationOnce() throws {
         // Given alice's replica, and a changeset [a, b] she made on her other replica
         let folder = TemporaryFolder()
         let wall = ManualWallClock(milliseconds: 1_764_000_000_000)
@@ -13,17 +13,24 @@ struct PendingPushTests {
         try replica.setRemote(url: "http://127.0.0.1:1", token: "t")
         let alice = try UserName("alice")
         let article = try ArticleID("003_e7379399b3230908")
-        let other = try ReplicaID("b2")
+        let otherSigner = ReplicaSigner(seed: 2)
+        let other = otherSigner.replica
+        _ = try replica.trust(key: otherSigner.key, user: alice, role: nil)
         let a = SyncOperation(
             timestamp: Timestamp(milliseconds: 1_763_999_000_000, counter: 0, replica: other), author: alice,
             action: .addTag(article: article, tag: try TagName("first")))
         let b = SyncOperation(
             timestamp: Timestamp(milliseconds: 1_763_999_000_000, counter: 1, replica: other), author: alice,
             action: .addTag(article: article, tag: try TagName("second")))
-        // When [a] arrives by file, then she works locally, then the whole [a, b] arrives
-        _ = try replica.apply([try Changeset([a])], origin: .file)
+        // When [a] arrives by file, then she works locally, then a changeset [a, b] arrives
+        _ = try replica.apply([try Changeset(signing: [a], with: otherSigner)], origin: .file)
         _ = try replica.importArticles(from: [try ArticleFile(path: Self.article(in: folder))])
-        _ = try replica.apply([try Changeset([a, b])], origin: .file)
+        let before = try replica.changes().document
+        #expect(throws: ReplicaError.self) {
+            _ = try replica.apply([try Changeset(signing: [a, b], with: otherSigner)], origin: .file)
+        }
+        // Then the second changeset, which shares an operation with the first, changes nothing
+        #expect(try replica.changes().document == before)
 
         // Then pushing in the smallest batches still sends every operation exactly once.
         var pushed: [String] = []
@@ -37,7 +44,7 @@ struct PendingPushTests {
         }
         let log = try replica.changes(since: 0)
         let all = try WireFormat.decode(Data(log.document)).flatMap(\.operations).map(\.timestamp.description)
-        #expect(pushed.count == 3)
+        #expect(pushed.count == 2)
         #expect(Set(pushed) == Set(all))
         #expect(pushed.count == Set(pushed).count)
     }

@@ -25,9 +25,12 @@ struct ReplicaConvergenceTests {
         let replicas = try (0..<3).map { index in
             try LocalReplica.create(
                 at: folder.path("r\(index).sqlite"), user: try UserName("user\(index)"),
-                replicaID: ReplicaID(bits: UInt64(index + 1)), wallClock: wall)
+                signer: ReplicaSigner(seed: UInt64(index + 1)), wallClock: wall)
         }
-        for replica in replicas { _ = try replica.importArticles(from: files) }
+        for replica in replicas {
+            try replica.trust(replicas)
+            _ = try replica.importArticles(from: files)
+        }
 
         for _ in 0..<4 {
             // Everyone works offline for a while...

@@ -39,3 +39,14 @@ enum Corpus {
         }
     }
 }
+
+extension LocalReplica {
+    /// Trusts the keys of `others` as their users', as curators (so their imports apply
+    /// too): what analysts who sync by file do with `annot key trust`.
+    func trust(_ others: [LocalReplica]) throws {
+        for other in others where other.path != path {
+            let identity = try other.identity()
+            _ = try trust(key: identity.key, user: identity.user, role: "curator")
+        }
+    }
+}

@@ -8,8 +8,32 @@ enum Fixtures {
     static let bob = try! UserName("bob")
     static let article = try! ArticleID("003_e7379399b3230908")
 
-    static func stamp(_ milliseconds: UInt64, _ replica: String = "aaaa", counter: UInt32 = 0) -> Timestamp {
-        Timestamp(milliseconds: milliseconds, counter: counter, replica: try! ReplicaID(replica))
+    /// Alice's replica key: stamps without a replica name are hers, so they can be signed.
+    static let signer = ReplicaSigner(seed: 1)
+    /// Bob's.
+    static let bobSigner = ReplicaSigner(seed: 2)
+
+    /// A timestamp of `replica` (alice's signing replica by default).
+    static func stamp(_ milliseconds: UInt64, _ replica: String? = nil, counter: UInt32 = 0) -> Timestamp {
+        Timestamp(milliseconds: milliseconds, counter: counter, replica: replica.map { try! ReplicaID($0) } ?? signer.replica)
+    }
+
+    /// Alice's operations as one signed changeset.
+    static func changeset(_ operations: [SyncOperation]) throws -> Changeset {
+        try Changeset(signing: operations, with: signer)
+    }
+
+    /// A changes document of one changeset holding `operations` (canonical JSON strings),
+    /// signed by `signer` over the SHA-256 of each string.
+    static func document(
+        _ operations: [String], signer: ReplicaSigner = signer, version: String = "2", format: String = "annot-changes"
+    ) -> Data {
+        var message = Array("annot-changeset 2\n\(signer.key.rawValue)\n".utf8)
+        for operation in operations { message += Digest.sha256Hex(operation).utf8 + [0x0A] }
+        let signature = signer.sign(message).rawValue
+        return Data(
+            #"{"changesets":[{"key":"\#(signer.key.rawValue)","operations":[\#(operations.joined(separator: ","))],"signature":"\#(signature)"}],"format":"\#(format)","version":\#(version)}"#
+                .utf8)
     }
 
     static func operation(_ time: Timestamp, _ author: UserName, _ action: Action) -> SyncOperation {

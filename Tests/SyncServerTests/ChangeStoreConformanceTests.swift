@@ -25,11 +25,11 @@ struct ChangeStoreConformanceTests {
         defer { store.remove() }
         try await store.withInstance { store in
             let changesets = Self.encoded(ServerFixture.changesets(by: "alice", count: 6, perChangeset: 2))
-            let first = try await store.push(Array(changesets.prefix(4)))
-            #expect(first == PushOutcome(accepted: 8, duplicates: 0, head: 8))
+            let first = try await store.push(Array(changesets.prefix(4)), by: "alice")
+            #expect(first == SyncProtocol.PushOutcome(accepted: 8, duplicates: 0, head: 8))
             // A retry that overlaps what is held stores only what is new, without gaps.
-            let second = try await store.push(changesets)
-            #expect(second == PushOutcome(accepted: 4, duplicates: 8, head: 12))
+            let second = try await store.push(changesets, by: "alice")
+            #expect(second == SyncProtocol.PushOutcome(accepted: 4, duplicates: 8, head: 12))
             let log = try await Self.pullAll(store)
             #expect(log.map(\.seq) == Array(1...12))
             #expect(log.map(\.payload) == changesets.flatMap { $0.operations.map(\.payload) })
@@ -48,7 +48,7 @@ struct ChangeStoreConformanceTests {
                 changesets += ServerFixture.changesets(
                     by: author, replica: author, count: 1, start: ServerFixture.now - 60_000 + UInt64(index * 10), perChangeset: index % 4 + 1)
             }
-            _ = try await store.push(Self.encoded(changesets))
+            _ = try await store.push(Self.encoded(changesets), by: "alice")
             var cursor: Int64 = 0
             var received: [StoredOperation] = []
             while true {
@@ -80,8 +80,8 @@ struct ChangeStoreConformanceTests {
                 for changesets in writers {
                     group.addTask {
                         for (index, changeset) in changesets.enumerated() {
-                            _ = try await store.push(Self.encoded([changeset]))
-                            if index % 4 == 0 { _ = try await store.push(Self.encoded([changeset])) }
+                            _ = try await store.push(Self.encoded([changeset]), by: "alice")
+                            if index % 4 == 0 { _ = try await store.push(Self.encoded([changeset]), by: "alice") }
                         }
                     }
                 }
@@ -121,14 +121,14 @@ struct ChangeStoreConformanceTests {
         defer { store.remove() }
         try await store.withInstance { store in
             let changesets = ServerFixture.changesets(by: "alice", count: 30, perChangeset: 2)
-            _ = try await store.push(Self.encoded(changesets))
+            _ = try await store.push(Self.encoded(changesets), by: "alice")
             var reference = CorpusState()
             for changeset in changesets { _ = reference.apply(changeset) }
             let corpus = MergedCorpus(store: store)
             #expect(try await corpus.snapshot().canonicalJSON() == reference.snapshot().canonicalJSON())
             // It follows the log: a later push shows in the next snapshot.
             let later = ServerFixture.changesets(by: "bob", replica: "b", count: 3, start: ServerFixture.now)
-            _ = try await store.push(Self.encoded(later))
+            _ = try await store.push(Self.encoded(later), by: "bob")
             for changeset in later { _ = reference.apply(changeset) }
             #expect(try await corpus.snapshot().canonicalJSON() == reference.snapshot().canonicalJSON())
         }
@@ -143,7 +143,7 @@ struct ChangeStoreConformanceTests {
             for index in 0..<4 {
                 group.addTask {
                     try await store.withInstance { instance in
-                        _ = try await instance.push(Self.encoded(ServerFixture.changesets(by: "alice", replica: "i\(index)", count: 1)))
+                        _ = try await instance.push(Self.encoded(ServerFixture.changesets(by: "alice", replica: "i\(index)", count: 1)), by: "alice")
                     }
                 }
             }

@@ -48,7 +48,7 @@ struct PostgresInstancesTests {
                                     let changesets = ServerFixture.changesets(
                                         by: "alice", replica: "p\(writer)", count: 30, perChangeset: writer % 3 + 1)
                                     for (index, changeset) in changesets.enumerated() {
-                                        _ = try await instances[(index + writer) % 2].push([EncodedChangeset(changeset)])
+                                        _ = try await instances[(index + writer) % 2].push([EncodedChangeset(changeset)], by: "alice")
                                         await acknowledged.add(changeset.operations.map { $0.timestamp.description })
                                     }
                                 }

@@ -28,7 +28,7 @@ final class ServerFixture: Sendable {
         let tokens = try await store.withInstance { store in
             try await [
                 UserAdministration.add(ServerUser(name: "root", role: .admin), to: store),
-                UserAdministration.add(ServerUser(name: "alice", role: .annotator), to: store),
+                UserAdministration.add(ServerUser(name: "alice", role: .curator), to: store),
                 UserAdministration.add(ServerUser(name: "bob", role: .annotator), to: store),
                 UserAdministration.add(ServerUser(name: "rita", role: .reader), to: store),
             ]
@@ -58,19 +58,28 @@ final class ServerFixture: Sendable {
 
     // MARK: - Operations
 
-    /// Changesets by `author` on replica `replica`, one operation each, stamped from `start`.
+    /// The signing key of the test replica named `name` (the same key for the same name).
+    static func signer(_ name: String) -> ReplicaSigner {
+        ReplicaSigner(seed: name.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 })
+    }
+
+    /// Changesets by `author` on replica `replica`, signed by it, `perChangeset` tag
+    /// additions each, stamped from `start`.
     static func changesets(
-        by author: String, replica: String = "r1", count: Int, start: UInt64 = now - 60_000, perChangeset: Int = 1
+        by author: String, replica: String = "r1", count: Int, start: UInt64 = now - 60_000, perChangeset: Int = 1,
+        tag: String = "tag"
     ) -> [Changeset] {
         let user = try! UserName(author)
         let article = try! ArticleID("003_e7379399b3230908")
+        let signer = signer(replica)
         var operations: [SyncOperation] = []
         for index in 0..<count * perChangeset {
-            let stamp = Timestamp(milliseconds: start + UInt64(index), counter: 0, replica: try! ReplicaID(replica))
-            operations.append(SyncOperation(timestamp: stamp, author: user, action: .addTag(article: article, tag: try! TagName("tag\(index)"))))
+            let stamp = Timestamp(milliseconds: start + UInt64(index), counter: 0, replica: signer.replica)
+            operations.append(
+                SyncOperation(timestamp: stamp, author: user, action: .addTag(article: article, tag: try! TagName("\(tag)\(index)"))))
         }
         return stride(from: 0, to: operations.count, by: perChangeset).map { index in
-            try! Changeset(Array(operations[index..<index + perChangeset]))
+            try! Changeset(signing: Array(operations[index..<index + perChangeset]), with: signer)
         }
     }
 

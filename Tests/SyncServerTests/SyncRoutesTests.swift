@@ -220,11 +220,19 @@ struct SyncRoutesTests {
         }
     }
 
+    /// A changeset object around `operations` with a well-formed key and a signature that
+    /// never verifies: enough to reach the operations' own validation.
+    static func unsigned(_ operations: String) -> String {
+        #"{"key":"\#(ServerFixture.signer("r1").key)","operations":[\#(operations)],"signature":"\#(String(repeating: "0", count: 128))"}"#
+    }
+
     @Test(arguments: StoreKind.available, [
         ("not json", "malformed"), ("[]", "malformed"),
-        (#"{"format":"annot-changes","version":2,"changesets":[]}"#, "unsupported_version"),
-        (#"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"zz","author":"alice","kind":"tag.add"}]}]}"#, "bad_timestamp"),
-        (#"{"format":"annot-changes","version":1,"changesets":[{"operations":[{"hlc":"0193f1a2b3c4-00000000-r1","author":"alice","kind":"tag.fly","article":"a","tag":"t"}]}]}"#, "unknown_kind"),
+        (#"{"format":"annot-changes","version":3,"changesets":[]}"#, "unsupported_version"),
+        (#"{"format":"annot-changes","version":1,"changesets":[]}"#, "unsupported_version"),
+        (#"{"format":"annot-changes","version":2,"changesets":[\#(unsigned(#"{"hlc":"zz","author":"alice","kind":"tag.add"}"#))]}"#, "bad_timestamp"),
+        (#"{"format":"annot-changes","version":2,"changesets":[\#(unsigned(#"{"hlc":"0193f1a2b3c4-00000000-\#(ServerFixture.signer("r1").replica)","author":"alice","kind":"tag.fly","article":"a","tag":"t"}"#))]}"#, "unknown_kind"),
+        (#"{"format":"annot-changes","version":2,"changesets":[\#(unsigned(#"{"article":"a","author":"alice","hlc":"0193f1a2b3c4-00000000-\#(ServerFixture.signer("r1").replica)","kind":"tag.add","tag":"t"}"#))]}"#, "bad_signature"),
     ])
     func malformedPushIs400AndChangesNothing(_ kind: StoreKind, input: (body: String, reason: String)) async throws {
         let body = input.body
@@ -267,7 +275,7 @@ struct SyncRoutesTests {
 
     @Test(arguments: StoreKind.available)
     func bodiesOverTheLimitAre413(_ kind: StoreKind) async throws {
-        let server = try await ServerFixture(kind) { $0.maxBodyBytes = 4096; $0.maxOperationsPerRequest = 10 }
+        let server = try await ServerFixture(kind) { $0.maxBodyBytes = 8192; $0.maxOperationsPerRequest = 10 }
         try await server.test { client in
             let headers = ServerFixture.headers(token: server.aliceToken)
             // Too many bytes
@@ -287,7 +295,7 @@ struct SyncRoutesTests {
             // A gzip bomb: small compressed, over the limit once inflated
             var zeros = ByteBuffer(repeating: 0x20, count: 1_000_000)
             let bomb = try zeros.compress(with: .gzip)
-            #expect(bomb.readableBytes < 4096)
+            #expect(bomb.readableBytes < 8192)
             try await client.execute(
                 uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.aliceToken, [.contentEncoding: "gzip"]), body: bomb
             ) {
@@ -367,15 +375,16 @@ struct SyncRoutesTests {
             let other = try ArticleID("004_03a8792a78a0fa29")
             let precondition = try TagName("precondition")
             let doha = try TagName("talks/doha")
-            var clock = HybridLogicalClock(replica: try ReplicaID("a1"))
-            var builder = ChangesetBuilder(clock: clock, author: alice, now: ServerFixture.now)
+            let signer = ServerFixture.signer("a1")
+            var clock = HybridLogicalClock(replica: signer.replica)
+            var builder = ChangesetBuilder(clock: clock, author: alice, signer: signer, now: ServerFixture.now)
             try builder.add { _ in .importArticle(article: article, title: "Talks", text: "The precondition is a ceasefire.") }
             try builder.add { _ in .importArticle(article: other, title: "Other", text: "Kabul.") }
             let tagAdd = try builder.add { _ in .addTag(article: article, tag: precondition) }
             let note = try builder.add { .createNote(note: EntityID(creator: $0), article: article, body: "Key point.", highlight: nil) }
             let first = try #require(try builder.build())
             clock = builder.clock
-            var second = ChangesetBuilder(clock: clock, author: alice, now: ServerFixture.now)
+            var second = ChangesetBuilder(clock: clock, author: alice, signer: signer, now: ServerFixture.now)
             try second.add { _ in .addTag(article: other, tag: doha) }
             try second.add { _ in .removeTag(article: article, tag: precondition, removes: [tagAdd.timestamp]) }
             try second.add { _ in .addTag(article: article, tag: doha) }

@@ -20,6 +20,11 @@ public struct ArticleFile: Sendable, Hashable {
         } catch {
             throw .unreadable(path: path, reason: "its name does not make an article id (\(error))")
         }
+        // Refuse by size before reading: a 50 MB file is not read whole to be refused.
+        let limit = ImportArticle.maxTextBytes
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > limit {
+            throw .unreadable(path: path, reason: "it is larger than \(limit / 1024 / 1024) MiB")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -30,8 +35,8 @@ public struct ArticleFile: Sendable, Hashable {
             throw .unreadable(path: path, reason: "it is not UTF-8 text")
         }
         guard !text.contains("\0") else { throw .unreadable(path: path, reason: "it is binary, not text") }
-        guard data.count <= WireFormat.maxArticleBytes else {
-            throw .unreadable(path: path, reason: "it is larger than \(WireFormat.maxArticleBytes / 1024 / 1024) MiB")
+        guard data.count <= limit else {
+            throw .unreadable(path: path, reason: "it is larger than \(limit / 1024 / 1024) MiB")
         }
         guard !text.allSatisfy(\.isWhitespace) else { throw .unreadable(path: path, reason: "it is empty") }
         self.path = path

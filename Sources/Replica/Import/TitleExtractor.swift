@@ -1,3 +1,5 @@
+import SyncCore
+
 /// Finds a title in the messy text of a scraped article.
 ///
 /// The corpus texts carry HTML debris (`" />`, tags, entities), breadcrumbs
@@ -8,8 +10,17 @@ public enum TitleExtractor {
     /// The longest title kept, in characters.
     public static let maxLength = 120
 
-    /// The title of `text`, never empty (`Untitled` when the text has no words at all).
+    /// The title of `text`, never empty (`Untitled` when the text has no words at all):
+    /// one line, without control characters, within the wire format's limit.
     public static func title(of text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in headline(of: text).unicodeScalars.prefix(ImportArticle.maxTitleScalars) {
+            scalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? " " : scalar)
+        }
+        return String(scalars)
+    }
+
+    static func headline(of text: String) -> String {
         let lines = text.split(whereSeparator: \.isNewline).map { clean(String($0)) }.filter { !$0.isEmpty }
         let candidates = lines.prefix(12)
         for (index, line) in candidates.enumerated() where isHeadline(line) {

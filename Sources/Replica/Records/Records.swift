@@ -128,6 +128,9 @@ public struct ApplyReport: Sendable, Hashable, Codable {
     public var applied: Int = 0
     /// Operations it already held (harmless duplicates).
     public var duplicates: Int = 0
+    /// Changesets held back, not applied: their key is not in the directory yet (see
+    /// `annot status`), or they import articles and their signer is not known as a curator.
+    public var held: Int = 0
 
     public init() {}
 }

@@ -124,7 +124,7 @@ extension LocalReplica {
 
     static func noteBody(_ body: String) throws(ReplicaError) -> String {
         do {
-            return try WireFormat.noteBody(body)
+            return try CreateNote.body(body)
         } catch {
             throw .invalid(error)
         }

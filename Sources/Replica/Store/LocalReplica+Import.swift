@@ -33,21 +33,17 @@ extension LocalReplica {
         }
         return try ReplicaError.guarded {
             try database.write { db in
-                var identity = try Self.identity(db, path: path)
+                let identity = try Self.identity(db, path: path)
                 var imported: [String] = []
                 var unchanged: [String] = []
                 let applier = OperationApplier(db: db, now: wallClock.milliseconds())
-                var builder = ChangesetBuilder(clock: identity.clock, author: identity.user, now: wallClock.milliseconds())
+                var builder = identity.changesetBuilder(now: wallClock.milliseconds())
                 var pendingBytes = 0
                 func flush() throws {
                     pendingBytes = 0
                     guard let changeset = try builder.build() else { return }
-                    let id = changeset.id.description
-                    for operation in changeset.operations {
-                        try applier.apply(operation, changeset: id, origin: .local)
-                    }
-                    identity = ReplicaIdentity(replica: identity.replica, user: identity.user, clock: builder.clock)
-                    builder = ChangesetBuilder(clock: builder.clock, author: identity.user, now: wallClock.milliseconds())
+                    _ = try applier.apply(changeset, origin: .local)
+                    builder = identity.changesetBuilder(now: wallClock.milliseconds(), clock: builder.clock)
                 }
                 for (index, file) in unique.enumerated() {
                     let existing = try String.fetchOne(
@@ -68,7 +64,7 @@ extension LocalReplica {
                     progress(index + 1, unique.count)
                 }
                 try flush()
-                try Self.store(clock: identity.clock, db)
+                try Self.store(clock: builder.clock, db)
                 return ImportReport(imported: imported, unchanged: unchanged)
             }
         }

@@ -175,7 +175,7 @@ extension LocalReplica {
                     return LogEntry(
                         seq: row["seq"], hlc: row["hlc"], time: Self.isoTime(operation.timestamp.milliseconds),
                         author: row["author"], kind: row["kind"], article: row["article"],
-                        summary: OperationSummary.describe(operation), origin: row["origin"])
+                        summary: operation.action.summary, origin: row["origin"])
                 }
             }
         }

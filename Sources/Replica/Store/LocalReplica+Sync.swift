@@ -15,12 +15,26 @@ public struct RemoteSettings: Sendable, Hashable, Codable {
     public let lastError: String?
     /// The identity of the server store the cursors belong to, once a pull reported it.
     public let storeID: String?
+    /// The content id of the operation at the pull cursor, which the next pull checks.
+    public let cursorOperation: String?
+}
+
+/// One of this user's changesets that the server refused for good.
+public struct RefusedChangeset: Sendable, Hashable, Codable {
+    public let id: String
+    /// The server's error code (`import_forbidden`, `hlc_collision`, …).
+    public let code: String
+    /// The server's message.
+    public let reason: String
+    public let operations: Int
 }
 
 /// A batch of this user's operations to push, as a changes document.
 public struct PushBatch: Sendable {
     public let document: [UInt8]
     public let operations: Int
+    /// The ids of the changesets in the batch, in order.
+    public let changesets: [String]
     /// Mark the batch pushed through this local sequence number once the server has it.
     public let lastSeq: Int
 }
@@ -52,7 +66,8 @@ extension LocalReplica {
                 try Row.fetchOne(db, sql: "SELECT * FROM remotes WHERE name = ?", arguments: [Self.remoteName]).map { row in
                     RemoteSettings(
                         url: row["url"], token: row["token"], pullCursor: row["pull_cursor"], pushCursor: row["push_cursor"],
-                        lastSyncAt: row["last_sync_at"], lastError: row["last_error"], storeID: row["store_id"])
+                        lastSyncAt: row["last_sync_at"], lastError: row["last_error"], storeID: row["store_id"],
+                        cursorOperation: row["cursor_operation"])
                 }
             }
         }
@@ -68,28 +83,33 @@ extension LocalReplica {
                 let cursor = try Int.fetchOne(db, sql: "SELECT push_cursor FROM remotes WHERE name = ?", arguments: [Self.remoteName]) ?? 0
                 // Walk this user's pending operations in order and stop at the first changeset
                 // boundary at or past `limit`. (A changeset's operations need not be
-                // contiguous: a file may bring the rest of a changeset long after its start,
-                // so "the rest of the last changeset" must never reach past other operations.)
-                let pending = try Row.fetchCursor(
+                // contiguous in the log: a file may bring the rest of a changeset long after
+                // its start, so "the rest of the last changeset" must never reach past other
+                // operations.) Only this user's changesets are pushed: the key directory
+                // bound each one's key to its author when it was applied.
+                let pending = try LoggedOperation.fetchCursor(
                     db.cachedStatement(
                         sql: """
-                            SELECT seq, changeset, payload FROM operations INDEXED BY operations_pending_push
-                            WHERE seq > ? AND author = ? AND origin <> 'server' ORDER BY seq
+                            SELECT o.seq, o.changeset, c.key, c.signature, o.payload
+                            FROM operations o INDEXED BY operations_pending_push JOIN changesets c ON c.id = o.changeset
+                            WHERE o.seq > ? AND o.author = ? AND o.origin <> 'server'
+                                AND o.changeset NOT IN (SELECT id FROM refused_changesets)
+                            ORDER BY o.seq
                             """),
                     arguments: [cursor, user])
-                var rows: [Row] = []
+                var rows: [LoggedOperation] = []
                 while let row = try pending.next() {
-                    if rows.count >= limit, (row["changeset"] as String) != rows.last?["changeset"] { break }
-                    rows.append(row.copy())
+                    if rows.count >= limit, row.changeset != rows.last?.changeset { break }
+                    rows.append(row)
                 }
-                guard !rows.isEmpty else {
+                guard let last = rows.last else {
                     // Nothing of ours: skip past whatever else arrived, so the next look starts later.
                     let head = try Int.fetchOne(db, sql: "SELECT coalesce(max(seq), 0) FROM operations") ?? 0
-                    return head > cursor ? PushBatch(document: [], operations: 0, lastSeq: head) : nil
+                    return head > cursor ? PushBatch(document: [], operations: 0, changesets: [], lastSeq: head) : nil
                 }
-                let groups = WireFormat.changesetRuns(rows.lazy.map { (changeset: $0["changeset"] as String, payload: $0["payload"] as String) })
-                return PushBatch(
-                    document: WireFormat.document(rawChangesets: groups), operations: rows.count, lastSeq: rows.last!["seq"])
+                var ids: [String] = []
+                for row in rows where row.changeset != ids.last { ids.append(row.changeset) }
+                return PushBatch(document: LoggedOperation.document(rows), operations: rows.count, changesets: ids, lastSeq: last.seq)
             }
         }
     }
@@ -101,8 +121,39 @@ extension LocalReplica {
                 let user = try Self.identity(db, path: path).user.rawValue
                 let cursor = try Int.fetchOne(db, sql: "SELECT push_cursor FROM remotes WHERE name = ?", arguments: [Self.remoteName]) ?? 0
                 return try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM operations INDEXED BY operations_pending_push WHERE seq > ? AND author = ? AND origin <> 'server'",
+                    db,
+                    sql: """
+                        SELECT count(*) FROM operations INDEXED BY operations_pending_push
+                        WHERE seq > ? AND author = ? AND origin <> 'server' AND changeset NOT IN (SELECT id FROM refused_changesets)
+                        """,
                     arguments: [cursor, user]) ?? 0
+            }
+        }
+    }
+
+    /// Records that the server refused one of this user's changesets for good: it is kept,
+    /// listed by ``refusedChangesets()``, and not sent again.
+    public func refuse(changeset id: String, code: String, reason: String) throws(ReplicaError) {
+        try ReplicaError.guarded {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO refused_changesets (id, code, reason, refused_at) VALUES (?, ?, ?, ?)",
+                    arguments: [id, code, reason, Int64(wallClock.milliseconds())])
+            }
+        }
+    }
+
+    /// This user's changesets the server refused, with its reasons.
+    public func refusedChangesets() throws(ReplicaError) -> [RefusedChangeset] {
+        try ReplicaError.guarded {
+            try database.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT r.id, r.code, r.reason, count(o.seq) AS operations FROM refused_changesets r
+                        LEFT JOIN operations o ON o.changeset = r.id GROUP BY r.id ORDER BY r.refused_at, r.id
+                        """
+                ).map { RefusedChangeset(id: $0["id"], code: $0["code"], reason: $0["reason"], operations: $0["operations"]) }
             }
         }
     }
@@ -117,14 +168,20 @@ extension LocalReplica {
         }
     }
 
-    /// Applies a page pulled from the server and moves the pull cursor, in one transaction:
+    /// Applies pages pulled from the server and moves the pull cursor, in one transaction:
     /// a sync interrupted at any point resumes from the last page applied.
-    public func applyPulled(_ changesets: [Changeset], cursor: Int64) throws(ReplicaError) -> ApplyReport {
+    /// - Parameter operation: the content id of the operation at `cursor`, which the next
+    ///   pull asks the server to confirm (`nil` leaves the recorded one).
+    public func applyPulled(_ changesets: [Changeset], cursor: Int64, operation: OperationID?) throws(ReplicaError) -> ApplyReport {
         try ReplicaError.guarded {
             try database.write { db in
                 let report = try self.apply(changesets, origin: .server, db)
                 try db.execute(
-                    sql: "UPDATE remotes SET pull_cursor = max(pull_cursor, ?) WHERE name = ?", arguments: [cursor, Self.remoteName])
+                    sql: """
+                        UPDATE remotes SET pull_cursor = ?, cursor_operation = coalesce(?, cursor_operation)
+                        WHERE name = ? AND pull_cursor <= ?
+                        """,
+                    arguments: [cursor, operation?.rawValue, Self.remoteName, cursor])
                 return report
             }
         }
@@ -142,11 +199,11 @@ extension LocalReplica {
     /// Starts over with a server whose store is not the one the cursors came from (it was
     /// replaced, or restored from an older backup): everything is pushed and pulled again,
     /// which is harmless since both are idempotent.
-    public func startOver(withStore storeID: String) throws(ReplicaError) {
+    public func startOver(withStore storeID: String?) throws(ReplicaError) {
         try ReplicaError.guarded {
             try database.write { db in
                 try db.execute(
-                    sql: "UPDATE remotes SET pull_cursor = 0, push_cursor = 0, store_id = ? WHERE name = ?",
+                    sql: "UPDATE remotes SET pull_cursor = 0, push_cursor = 0, cursor_operation = NULL, store_id = coalesce(?, store_id) WHERE name = ?",
                     arguments: [storeID, Self.remoteName])
             }
         }

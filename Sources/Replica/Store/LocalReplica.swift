@@ -26,10 +26,11 @@ public final class LocalReplica: Sendable {
 
     // MARK: - Opening
 
-    /// Creates a new replica file for `user`, with a fresh random replica id.
+    /// Creates a new replica file for `user`, with a fresh Ed25519 key pair (`signer`, for
+    /// tests) whose public key is the replica's identity.
     /// - Throws: ``ReplicaError/alreadyExists(path:)`` when the file is already a replica.
     public static func create(
-        at path: String, user: UserName, replicaID: ReplicaID? = nil, wallClock: any WallClock = SystemWallClock()
+        at path: String, user: UserName, signer: ReplicaSigner? = nil, wallClock: any WallClock = SystemWallClock()
     ) throws(ReplicaError) -> LocalReplica {
         if FileManager.default.fileExists(atPath: path) {
             let existing = try open(at: path, wallClock: wallClock)
@@ -44,15 +45,21 @@ public final class LocalReplica: Sendable {
             }
         }
         let replica = try connect(path: path, wallClock: wallClock)
-        let id = replicaID ?? ReplicaID(bits: UInt64.random(in: 1...UInt64.max))
+        let signer = signer ?? ReplicaSigner()
         try ReplicaError.guarded {
             try replica.database.write { db in
                 guard try Int.fetchOne(db, sql: "SELECT count(*) FROM replica") == 0 else {
                     throw ReplicaError.alreadyExists(path: path)
                 }
                 try db.execute(
-                    sql: "INSERT INTO replica (singleton, replica_id, user_name, created_at) VALUES (1, ?, ?, ?)",
-                    arguments: [id.rawValue, user.rawValue, wallClock.milliseconds()])
+                    sql: """
+                        INSERT INTO replica (singleton, replica_id, user_name, created_at, format, signing_key)
+                        VALUES (1, ?, ?, ?, 2, ?)
+                        """,
+                    arguments: [signer.replica.rawValue, user.rawValue, wallClock.milliseconds(), signer.storedKey])
+                try db.execute(
+                    sql: "INSERT INTO keys (key, replica, user_name, source, added_at) VALUES (?, ?, ?, 'self', ?)",
+                    arguments: [signer.key.rawValue, signer.replica.rawValue, user.rawValue, wallClock.milliseconds()])
             }
         }
         return replica
@@ -96,6 +103,10 @@ public final class LocalReplica: Sendable {
             throw .unreadable(path: path, reason: "\(error)")
         }
         try migrate(database, path: path)
+        let format = try ReplicaError.guarded {
+            try database.read { db in try Int.fetchOne(db, sql: "SELECT format FROM replica") }
+        }
+        if format == 1 { throw .formatOne(path: path) }
         return LocalReplica(path: path, database: database, wallClock: wallClock)
     }
 
@@ -145,15 +156,24 @@ public final class LocalReplica: Sendable {
     }
 
     static func identity(_ db: Database, path: String) throws -> ReplicaIdentity {
-        guard let row = try Row.fetchOne(db, sql: "SELECT replica_id, user_name, clock, max_drift FROM replica") else {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT replica_id, user_name, clock, max_drift, format, signing_key FROM replica"))
+        else {
             throw ReplicaError.notFound(path: path)
         }
+        guard (row["format"] as Int) == WireFormat.version, let stored = row["signing_key"] as String? else {
+            throw ReplicaError.formatOne(path: path)
+        }
+        let signer = try ReplicaSigner(storedKey: stored)
         let replica = try ReplicaID(row["replica_id"] as String)
+        guard replica == signer.replica else { throw ReplicaError.notAReplica(path: path, reason: "its key does not match its id") }
         let clockText: String? = row["clock"]
         let latest = try clockText.map { (text: String) throws(SyncCoreError) in try Timestamp(parsing: text) }
         return ReplicaIdentity(
             replica: replica, user: try UserName(row["user_name"]),
-            clock: HybridLogicalClock(replica: replica, latest: latest, maxDrift: UInt64(row["max_drift"] as Int64)))
+            clock: HybridLogicalClock(replica: replica, latest: latest, maxDrift: UInt64(row["max_drift"] as Int64)),
+            signer: signer)
     }
 
     // MARK: - Writing
@@ -167,14 +187,10 @@ public final class LocalReplica: Sendable {
         try ReplicaError.guarded {
             try database.write { db in
                 let identity = try Self.identity(db, path: path)
-                var builder = ChangesetBuilder(clock: identity.clock, author: identity.user, now: wallClock.milliseconds())
+                var builder = identity.changesetBuilder(now: wallClock.milliseconds())
                 let result = try body(db, &builder)
                 guard let changeset = try builder.build() else { return (nil, result) }
-                let applier = OperationApplier(db: db, now: wallClock.milliseconds())
-                let id = changeset.id.description
-                for operation in changeset.operations {
-                    try applier.apply(operation, changeset: id, origin: .local)
-                }
+                _ = try OperationApplier(db: db, now: wallClock.milliseconds()).apply(changeset, origin: .local)
                 try Self.store(clock: builder.clock, db)
                 return (changeset, result)
             }
@@ -187,11 +203,21 @@ public final class LocalReplica: Sendable {
 }
 
 /// Who a replica is.
-public struct ReplicaIdentity: Sendable, Hashable {
+public struct ReplicaIdentity: Sendable {
     /// The replica's id, the tie-break in its timestamps.
     public let replica: ReplicaID
     /// The analyst who owns the replica and authors its operations.
     public let user: UserName
     /// The replica's hybrid logical clock, as last stored.
     public let clock: HybridLogicalClock
+    /// The replica's signing key.
+    public let signer: ReplicaSigner
+
+    /// The replica's public key.
+    public var key: ReplicaKey { signer.key }
+
+    /// A builder of one changeset made here, from the stored clock.
+    func changesetBuilder(now: UInt64, clock: HybridLogicalClock? = nil) -> ChangesetBuilder {
+        ChangesetBuilder(clock: clock ?? self.clock, author: user, signer: signer, now: now)
+    }
 }

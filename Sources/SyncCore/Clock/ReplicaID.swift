@@ -1,7 +1,8 @@
 /// The identity of one replica: 1...64 lowercase ASCII letters and digits.
 ///
-/// `annot init` draws 16 random hex digits. The id breaks ties between timestamps with
-/// equal physical and logical parts, so two replicas must never share one.
+/// In wire format 2 a replica's id is derived from its signing key (``init(key:)``, 32 hex
+/// digits), so only the holder of that key can sign operations stamped with it. The id
+/// breaks ties between timestamps with equal physical and logical parts.
 public struct ReplicaID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public let rawValue: String
 
@@ -18,6 +19,12 @@ public struct ReplicaID: Sendable, Hashable, Comparable, CustomStringConvertible
     public init(_ rawValue: String) throws(SyncCoreError) {
         guard let id = ReplicaID(validating: rawValue) else { throw .invalidReplicaID(rawValue) }
         self = id
+    }
+
+    /// The id of the replica that signs with `key`: the first 128 bits of the key's SHA-256,
+    /// as 32 hex digits.
+    public init(key: ReplicaKey) {
+        self.rawValue = String(Digest.sha256Hex("annot-replica\n" + key.rawValue).prefix(32))
     }
 
     /// A replica id made of 16 hex digits from `bits` (for example 64 random bits).

@@ -2,82 +2,80 @@
 /// merge rule.
 ///
 /// The server keeps its merged view in one of these; the property tests use it as the
-/// model that the SQLite replica must agree with. Each rule only records facts that are
-/// grow-only sets (imports, tag additions, tombstones, note versions, supersessions,
-/// deletions) and derives state from them, which is what makes the result independent of
-/// delivery order and duplication.
+/// model that the SQLite replica must agree with. Each kind (`Sources/SyncCore/Operations/`)
+/// only records facts in grow-only sets (imports, tag additions, scoped tombstones, note
+/// versions, scoped supersessions, deletions), and the state is derived from them, which
+/// is what makes the result independent of delivery order and duplication.
 public struct CorpusState: Sendable {
-    private struct Creation: Sendable {
+    struct NoteCreation: Sendable {
         let timestamp: Timestamp
         let author: UserName
         let article: ArticleID
         let highlight: EntityID?
     }
 
-    private struct TagAddition: Sendable {
+    struct TagAddition: Sendable {
         let article: ArticleID
         let tag: TagName
     }
 
-    private struct HighlightCreation: Sendable {
+    /// A removal's cancellation of one addition, scoped to its article and tag.
+    struct TagTombstone: Sendable, Hashable {
+        let addition: Timestamp
+        let article: ArticleID
+        let tag: TagName
+    }
+
+    /// An edit's or deletion's supersession of one version, scoped to its note.
+    struct NoteSupersession: Sendable, Hashable {
+        let version: Timestamp
+        let note: EntityID
+    }
+
+    struct HighlightCreation: Sendable {
         let timestamp: Timestamp
         let author: UserName
         let article: ArticleID
         let selector: TextSelector
     }
 
-    private var applied: Set<Timestamp> = []
-    /// Per article, per distinct text, the earliest import with that text.
-    private var imports: [ArticleID: [String: ArticleImport]] = [:]
-    private var tagAdditions: [Timestamp: TagAddition] = [:]
-    private var tagTombstones: Set<Timestamp> = []
-    private var noteCreations: [EntityID: Creation] = [:]
-    private var noteVersions: [EntityID: [Timestamp: NoteVersion]] = [:]
-    private var superseded: Set<Timestamp> = []
-    private var highlightCreations: [EntityID: HighlightCreation] = [:]
-    private var deletedHighlights: Set<EntityID> = []
+    /// Every operation applied, by timestamp, with its content id.
+    private(set) var applied: [Timestamp: OperationID] = [:]
+    /// Per article, per distinct text (by ``ContentHash``), the earliest import of that text.
+    var imports: [ArticleID: [String: ArticleImport]] = [:]
+    var tagAdditions: [Timestamp: TagAddition] = [:]
+    var tagTombstones: Set<TagTombstone> = []
+    var noteCreations: [EntityID: NoteCreation] = [:]
+    var noteVersions: [EntityID: [Timestamp: NoteVersion]] = [:]
+    var supersessions: Set<NoteSupersession> = []
+    var highlightCreations: [EntityID: HighlightCreation] = [:]
+    var deletedHighlights: Set<EntityID> = []
 
     public init() {}
 
     /// How many distinct operations have been applied.
     public var operationCount: Int { applied.count }
 
-    /// Whether the operation with this id has been applied.
-    public func contains(_ id: Timestamp) -> Bool { applied.contains(id) }
+    /// Whether the operation with this timestamp has been applied.
+    public func contains(_ timestamp: Timestamp) -> Bool { applied[timestamp] != nil }
 
-    /// Applies one operation. Applying an operation already applied changes nothing.
-    /// - Returns: `false` when the operation was a duplicate.
+    /// The content id of the operation held with `operation`'s timestamp, when it is a
+    /// different operation (a collision), else `nil`.
+    public func collision(with operation: SyncOperation) -> OperationID? {
+        guard let held = applied[operation.timestamp], held != operation.id else { return nil }
+        return held
+    }
+
+    /// Applies one operation. Applying an operation already applied changes nothing, and
+    /// so does one that collides with a held operation (see ``collision(with:)``, which
+    /// callers check first to refuse it loudly).
+    /// - Returns: `false` when the operation was not new.
     /// - Complexity: O(1) amortized, but for removals and edits: O(references).
     @discardableResult
     public mutating func apply(_ operation: SyncOperation) -> Bool {
-        guard applied.insert(operation.id).inserted else { return false }
-        let time = operation.timestamp
-        switch operation.action {
-        case .importArticle(let article, let title, let text):
-            let candidate = ArticleImport(timestamp: time, author: operation.author, article: article, title: title, text: text)
-            if let existing = imports[article]?[text], !ArticleResolution.prefers(time, over: existing.timestamp) {
-                break
-            }
-            imports[article, default: [:]][text] = candidate
-        case .addTag(let article, let tag):
-            tagAdditions[time] = TagAddition(article: article, tag: tag)
-        case .removeTag(_, _, let removes):
-            tagTombstones.formUnion(removes)
-        case .createNote(let note, let article, let body, let highlight):
-            noteCreations[note] = Creation(timestamp: time, author: operation.author, article: article, highlight: highlight)
-            noteVersions[note, default: [:]][time] = NoteVersion(timestamp: time, author: operation.author, body: body)
-        case .editNote(let note, let body, let base):
-            superseded.formUnion(base)
-            noteVersions[note, default: [:]][time] = NoteVersion(timestamp: time, author: operation.author, body: body)
-        case .deleteNote(let note, let base):
-            superseded.formUnion(base)
-            noteVersions[note, default: [:]][time] = NoteVersion(timestamp: time, author: operation.author, body: nil)
-        case .createHighlight(let highlight, let article, let selector):
-            highlightCreations[highlight] = HighlightCreation(
-                timestamp: time, author: operation.author, article: article, selector: selector)
-        case .deleteHighlight(let highlight):
-            deletedHighlights.insert(highlight)
-        }
+        guard applied[operation.timestamp] == nil else { return false }
+        applied[operation.timestamp] = operation.id
+        operation.action.body.merge(into: &self, operation)
         return true
     }
 
@@ -88,14 +86,25 @@ public struct CorpusState: Sendable {
         changeset.operations.reduce(0) { count, operation in count + (apply(operation) ? 1 : 0) }
     }
 
-    /// The current heads of a note: its versions that no other version has superseded.
+    mutating func supersede(_ versions: [Timestamp], of note: EntityID) {
+        for version in versions { supersessions.insert(NoteSupersession(version: version, note: note)) }
+    }
+
+    /// The current heads of a note: its versions that no version of the same note superseded.
     public func heads(of note: EntityID) -> [NoteVersion] {
-        (noteVersions[note] ?? [:]).values.filter { !superseded.contains($0.timestamp) }
+        (noteVersions[note] ?? [:]).values.filter {
+            !supersessions.contains(NoteSupersession(version: $0.timestamp, note: note))
+        }
+    }
+
+    /// Whether an addition is cancelled by a removal of the same tag on the same article.
+    func isRemoved(_ time: Timestamp, _ addition: TagAddition) -> Bool {
+        tagTombstones.contains(TagTombstone(addition: time, article: addition.article, tag: addition.tag))
     }
 
     /// The live tag additions of `tag` on `article` (what a removal made now must cancel).
     public func liveAdditions(of tag: TagName, on article: ArticleID) -> [Timestamp] {
-        tagAdditions.filter { $0.value.article == article && $0.value.tag == tag && !tagTombstones.contains($0.key) }
+        tagAdditions.filter { $0.value.article == article && $0.value.tag == tag && !isRemoved($0.key, $0.value) }
             .keys.sorted()
     }
 
@@ -114,7 +123,7 @@ public struct CorpusState: Sendable {
                 ))
         }
         var tags: Set<CorpusSnapshot.Tagging> = []
-        for (time, addition) in tagAdditions where !tagTombstones.contains(time) {
+        for (time, addition) in tagAdditions where !isRemoved(time, addition) {
             tags.insert(CorpusSnapshot.Tagging(article: addition.article, tag: addition.tag))
         }
         var notes: [CorpusSnapshot.Note] = []

@@ -1,51 +1,92 @@
-/// What an operation does. Each case is one kind on the wire (`tag.add`, `note.edit`, ...).
+/// What an operation does. Each case is one kind on the wire (`tag.add`, `note.edit`, ...),
+/// defined with its fields, validation, merge and summary in `Sources/SyncCore/Operations/`.
 ///
 /// Operations name what they act on by id, never by position, and carry what the author saw
 /// when that matters for merging (the tag additions a removal cancels, the note versions an
 /// edit replaces), so that every replica reaches the same state in any delivery order.
 public enum Action: Sendable, Hashable {
-    /// Adds an article with its text. Articles are immutable: a second import of the same id
-    /// with the same text changes nothing; with a different text it is kept as a conflict.
-    case importArticle(article: ArticleID, title: String, text: String)
-    /// Adds `tag` to an article. Each addition is distinct (its id is the operation's).
-    case addTag(article: ArticleID, tag: TagName)
-    /// Cancels the additions of `tag` to an article that the author had seen (`removes`).
-    /// An addition the author had not seen survives: a concurrent add wins over a remove.
-    case removeTag(article: ArticleID, tag: TagName, removes: [Timestamp])
-    /// Creates a note on an article, optionally on one of its highlights.
-    /// `replyTo` is reserved for threaded replies and must be absent in format version 1.
-    case createNote(note: EntityID, article: ArticleID, body: String, highlight: EntityID?)
-    /// Replaces the note's current versions (`base`, the ones its author saw) with `body`.
-    case editNote(note: EntityID, body: String, base: [Timestamp])
-    /// Deletes the note versions the author saw (`base`). A concurrent edit survives.
-    case deleteNote(note: EntityID, base: [Timestamp])
-    /// Highlights a span of an article's text.
-    case createHighlight(highlight: EntityID, article: ArticleID, selector: TextSelector)
-    /// Deletes a highlight. Deletion is final.
-    case deleteHighlight(highlight: EntityID)
+    case importArticle(ImportArticle)
+    case addTag(AddTag)
+    case removeTag(RemoveTag)
+    case createNote(CreateNote)
+    case editNote(EditNote)
+    case deleteNote(DeleteNote)
+    case createHighlight(CreateHighlight)
+    case deleteHighlight(DeleteHighlight)
+
+    /// Every kind, by wire name: the one registry the decoder reads. A test checks that each
+    /// case above is listed here.
+    static let kinds: [String: any OperationKind.Type] = Dictionary(
+        uniqueKeysWithValues: ([
+            ImportArticle.self, AddTag.self, RemoveTag.self, CreateNote.self, EditNote.self, DeleteNote.self,
+            CreateHighlight.self, DeleteHighlight.self,
+        ] as [any OperationKind.Type]).map { ($0.kind, $0) })
+
+    /// The wire names of every kind this build knows.
+    public static var kindNames: [String] { kinds.keys.sorted() }
+
+    /// The kind's definition.
+    var body: any OperationKind {
+        switch self {
+        case .importArticle(let body): body
+        case .addTag(let body): body
+        case .removeTag(let body): body
+        case .createNote(let body): body
+        case .editNote(let body): body
+        case .deleteNote(let body): body
+        case .createHighlight(let body): body
+        case .deleteHighlight(let body): body
+        }
+    }
 
     /// The wire name of this kind of action.
-    public var kind: String {
-        switch self {
-        case .importArticle: "article.import"
-        case .addTag: "tag.add"
-        case .removeTag: "tag.remove"
-        case .createNote: "note.create"
-        case .editNote: "note.edit"
-        case .deleteNote: "note.delete"
-        case .createHighlight: "highlight.create"
-        case .deleteHighlight: "highlight.delete"
-        }
-    }
+    public var kind: String { type(of: body).kind }
 
     /// The article the action concerns, when it names one directly.
-    public var article: ArticleID? {
-        switch self {
-        case .importArticle(let article, _, _), .addTag(let article, _), .removeTag(let article, _, _),
-            .createNote(_, let article, _, _), .createHighlight(_, let article, _):
-            article
-        case .editNote, .deleteNote, .deleteHighlight:
-            nil
-        }
+    public var article: ArticleID? { body.mentionedArticle }
+
+    /// The note or highlight the action concerns, if any.
+    public var subject: EntityID? { body.subject }
+
+    /// One line in words, as `annot log` shows it.
+    public var summary: String { body.summary }
+
+    /// A one-line excerpt of at most 60 characters.
+    static func excerpt(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return line.count > 60 ? line.prefix(59) + "…" : line
     }
+}
+
+// MARK: - Building actions
+
+extension Action {
+    /// An `article.import`.
+    public static func importArticle(article: ArticleID, title: String, text: String) -> Action {
+        .importArticle(ImportArticle(article: article, title: title, text: text))
+    }
+    /// A `tag.add`.
+    public static func addTag(article: ArticleID, tag: TagName) -> Action { .addTag(AddTag(article: article, tag: tag)) }
+    /// A `tag.remove` cancelling the additions `removes`.
+    public static func removeTag(article: ArticleID, tag: TagName, removes: [Timestamp]) -> Action {
+        .removeTag(RemoveTag(article: article, tag: tag, removes: removes))
+    }
+    /// A `note.create`.
+    public static func createNote(note: EntityID, article: ArticleID, body: String, highlight: EntityID?) -> Action {
+        .createNote(CreateNote(note: note, article: article, body: body, highlight: highlight))
+    }
+    /// A `note.edit` superseding `base`.
+    public static func editNote(note: EntityID, body: String, base: [Timestamp]) -> Action {
+        .editNote(EditNote(note: note, body: body, base: base))
+    }
+    /// A `note.delete` superseding `base`.
+    public static func deleteNote(note: EntityID, base: [Timestamp]) -> Action {
+        .deleteNote(DeleteNote(note: note, base: base))
+    }
+    /// A `highlight.create`.
+    public static func createHighlight(highlight: EntityID, article: ArticleID, selector: TextSelector) -> Action {
+        .createHighlight(CreateHighlight(highlight: highlight, article: article, selector: selector))
+    }
+    /// A `highlight.delete`.
+    public static func deleteHighlight(highlight: EntityID) -> Action { .deleteHighlight(DeleteHighlight(highlight: highlight)) }
 }

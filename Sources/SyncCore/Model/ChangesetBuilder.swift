@@ -10,26 +10,36 @@ public struct ChangesetBuilder: Sendable {
     /// The operations made so far, in order.
     public private(set) var operations: [SyncOperation] = []
     private let now: UInt64
+    private let signer: ReplicaSigner
 
-    /// Starts a changeset for `author`, stamping operations from `clock` at wall time `now`.
-    public init(clock: HybridLogicalClock, author: UserName, now: UInt64) {
+    /// Starts a changeset for `author`, stamping operations from `clock` at wall time `now`
+    /// and signing them with `signer` (whose replica must be the clock's).
+    public init(clock: HybridLogicalClock, author: UserName, signer: ReplicaSigner, now: UInt64) {
+        precondition(clock.replica == signer.replica, "a replica's clock stamps with the id of its own key")
         self.clock = clock
         self.author = author
+        self.signer = signer
         self.now = now
     }
 
     /// Stamps a new operation. `action` receives the operation's timestamp, from which
     /// notes and highlights derive their ids (``EntityID/init(creator:)``).
+    ///
+    /// The operation is checked exactly as a peer receiving it would check it (by decoding
+    /// its canonical JSON), so this replica never makes an operation others refuse.
     @discardableResult
     public mutating func add(_ action: (Timestamp) throws(SyncCoreError) -> Action) throws(SyncCoreError) -> SyncOperation {
-        let timestamp = try clock.tick(now: now)
+        var next = clock
+        let timestamp = try next.tick(now: now)
         let operation = SyncOperation(timestamp: timestamp, author: author, action: try action(timestamp))
+        _ = try WireFormat.decodeOperation(operation.canonicalJSON)
+        clock = next
         operations.append(operation)
         return operation
     }
 
-    /// The changeset of every operation added, or `nil` when there are none.
+    /// The signed changeset of every operation added, or `nil` when there are none.
     public func build() throws(SyncCoreError) -> Changeset? {
-        operations.isEmpty ? nil : try Changeset(operations)
+        operations.isEmpty ? nil : try Changeset(signing: operations, with: signer)
     }
 }

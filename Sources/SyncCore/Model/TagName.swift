@@ -7,7 +7,7 @@ import Foundation
 /// segment trimmed. Empty names and segments, control characters, and names longer than
 /// ``maxLength`` characters or ``maxDepth`` segments are rejected.
 public struct TagName: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    /// The longest normalized name, in characters.
+    /// The longest normalized name, in Unicode scalars.
     public static let maxLength = 64
     /// The most `/`-separated segments a name may have.
     public static let maxDepth = 8
@@ -24,6 +24,11 @@ public struct TagName: Sendable, Hashable, Comparable, CustomStringConvertible, 
                 || category == .paragraphSeparator
             {
                 throw .invalidTag(input, reason: "tags may not contain control characters")
+            }
+            // Unassigned code points have no settled normalization or case folding: a
+            // build with newer Unicode tables could fold them differently.
+            if category == .unassigned || category == .privateUse || category == .surrogate {
+                throw .invalidTag(input, reason: "tags may not contain unassigned or private-use characters")
             }
         }
         let folded = Self.fold(input)
@@ -45,7 +50,7 @@ public struct TagName: Sendable, Hashable, Comparable, CustomStringConvertible, 
         guard depth <= Self.maxDepth else {
             throw .invalidTag(input, reason: "tags may have at most \(Self.maxDepth) '/'-separated levels")
         }
-        guard name.count <= Self.maxLength else {
+        guard name.unicodeScalars.count <= Self.maxLength else {
             throw .invalidTag(input, reason: "tags may be at most \(Self.maxLength) characters long")
         }
         self.rawValue = name
@@ -89,17 +94,17 @@ public struct TagName: Sendable, Hashable, Comparable, CustomStringConvertible, 
 }
 
 extension TagName {
-    /// Accepts a name from the wire exactly as sent, checking only that it is a possible
-    /// normalized name.
+    /// Accepts a name from the wire only when it is its own normalization, so that every
+    /// tag a peer can send is one the CLI can name (`annot untag 003 Talks` normalizes to
+    /// `talks`, which must be the tag's name).
     ///
-    /// Names are normalized once, by the replica that made the operation. Re-normalizing on
-    /// receipt could give different answers on builds with different Unicode tables, and
-    /// replicas that disagree on a tag's name would not converge.
+    /// Normalization refuses unassigned code points, and Unicode keeps the normalization
+    /// and case folding of assigned ones stable, so builds with different Unicode tables
+    /// accept the same names.
     init(wire text: String) throws(SyncCoreError) {
-        guard !text.isEmpty, text.count <= Self.maxLength,
-            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
-            !text.split(separator: "/", omittingEmptySubsequences: false).contains(where: \.isEmpty)
-        else { throw .invalidTag(text, reason: "not a normalized tag name") }
+        guard let normalized = try? TagName(text), normalized.rawValue.utf8.elementsEqual(text.utf8) else {
+            throw .invalidTag(text, reason: "not a normalized tag name")
+        }
         self.rawValue = text
     }
 }

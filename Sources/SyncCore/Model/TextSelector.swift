@@ -7,7 +7,7 @@
 public struct TextSelector: Sendable, Hashable, Codable {
     /// How many characters of context ``TextSelector/init(text:start:end:)`` records either side.
     public static let contextLength = 32
-    /// The longest quote a highlight may hold, in characters.
+    /// The longest quote a highlight may hold, in Unicode scalars.
     public static let maxQuoteLength = 4096
 
     /// The highlighted text itself.
@@ -54,7 +54,12 @@ public struct TextSelector: Sendable, Hashable, Codable {
         guard !exact.isEmpty, exact.unicodeScalars.count == end - start else {
             throw .invalidValue(field: "highlight", reason: "the quote's length does not match its offsets")
         }
-        guard exact.count <= Self.maxQuoteLength else { throw .oversize(field: "highlight quote", limit: Self.maxQuoteLength) }
+        guard exact.unicodeScalars.count <= Self.maxQuoteLength else {
+            throw .oversize(field: "highlight quote", limit: Self.maxQuoteLength)
+        }
+        for part in [exact, prefix, suffix] where part.utf8.contains(0) {
+            throw .invalidValue(field: "highlight", reason: "NUL characters are not allowed")
+        }
         guard prefix.unicodeScalars.count <= Self.contextLength * 4, suffix.unicodeScalars.count <= Self.contextLength * 4
         else { throw .oversize(field: "highlight context", limit: Self.contextLength * 4) }
     }

@@ -62,6 +62,14 @@ struct JSONWriter {
         raw("\":")
     }
 
+    /// Writes `"key":` for a key that needs no escaping, preceded by a comma unless `first`.
+    mutating func key(_ key: String, first: Bool = false) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: key.utf8)
+        raw("\":")
+    }
+
     mutating func array<S: Sequence>(_ items: S, _ write: (inout JSONWriter, S.Element) -> Void) {
         bytes.append(UInt8(ascii: "["))
         var first = true

@@ -1,5 +1,6 @@
 import Hummingbird
 import Prometheus
+import SyncCore
 
 /// The server's Prometheus metrics, served at `/metrics`.
 public struct SyncMetrics: Sendable {
@@ -14,7 +15,7 @@ public struct SyncMetrics: Sendable {
         duplicates = registry.makeCounter(name: "syncd_operations_duplicate_total", help: "Operations pushed again (idempotent retries).")
     }
 
-    func pushed(_ outcome: PushOutcome) {
+    func pushed(_ outcome: SyncProtocol.PushOutcome) {
         accepted.increment(by: Int64(outcome.accepted))
         duplicates.increment(by: Int64(outcome.duplicates))
     }

@@ -12,7 +12,8 @@ struct SyncRoutes: Sendable {
 
     // MARK: - Push and pull
 
-    /// `POST /v1/push`: a changes document; each changeset applied atomically, idempotently.
+    /// `POST /v1/push`: a changes document; each changeset verified (signature, author,
+    /// key binding), the push stored all or nothing, idempotently.
     func push(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         let user = try context.requireUser()
         guard user.role.canPush else {
@@ -36,14 +37,18 @@ struct SyncRoutes: Sendable {
             }
             for operation in changeset.operations {
                 do { try clock.check(operation.timestamp, now: now) } catch { throw SyncServerError.malformed(error) }
+                if case .importArticle = operation.action, !user.role.canImport {
+                    throw SyncServerError.importForbidden(user.name)
+                }
             }
         }
-        let outcome = try await StoreCall.run { try await store.push(changesets.map(EncodedChangeset.init)) }
+        let outcome = try await StoreCall.run { try await store.push(changesets.map(EncodedChangeset.init), by: user.name) }
         metrics.pushed(outcome)
         return Responses.json(outcome, request: request)
     }
 
-    /// `GET /v1/pull?after=N&limit=M`: operations after cursor N, whole changesets only.
+    /// `GET /v1/pull?after=N&at=ID&limit=M`: operations after cursor N, whole changesets
+    /// only. `at`, when given, must be the content id of the operation at N.
     func pull(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
         let parameters = request.uri.queryParameters
@@ -51,13 +56,44 @@ struct SyncRoutes: Sendable {
         let limit = try Self.integer(
             parameters["limit"].map(String.init), name: "limit", default: Int64(configuration.defaultPullLimit),
             range: 1...Int64(configuration.maxPullLimit))
+        if let at = parameters["at"].map(String.init) {
+            guard (try? OperationID(at)) != nil else { throw SyncServerError.badRequest("at must be an operation id: 64 lowercase hex digits") }
+            let held = try await StoreCall.run { try await store.operationID(at: after) }
+            guard held == at else { throw SyncServerError.cursorMismatch(after) }
+        }
         let page = try await StoreCall.run { try await store.pull(after: after, limit: Int(limit)) }
         let identity = try await StoreCall.run { try await corpus.storeIdentity() }
         // The changes document is spliced from the stored canonical JSON, not re-encoded.
-        var bytes: [UInt8] = Array(#"{"changes":"#.utf8)
-        bytes += WireFormat.document(rawChangesets: page.changesetGroups)
-        bytes += Array(#","cursor":\#(page.cursor),"more":\#(page.more),"store":"\#(identity)"}"#.utf8)
+        let bytes = SyncProtocol.PullPage.encode(
+            changes: WireFormat.document(rawChangesets: page.changesets), cursor: page.cursor, more: page.more, store: identity)
         return Responses.json(encoded: bytes, request: request)
+    }
+
+    // MARK: - Keys
+
+    /// `POST /v1/keys`: binds the replica key the body claims (with a signature proving
+    /// the replica holds it) to the authenticated user.
+    func claimKey(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        let user = try context.requireUser()
+        let body = try await RequestBody.read(request, limit: 16 * 1024)
+        guard let claim = try? JSONDecoder().decode(SyncProtocol.KeyClaim.self, from: Data(buffer: body)) else {
+            throw SyncServerError.badRequest(#"the body must be {"key": "<64 hex digits>", "signature": "<128 hex digits>"}"#)
+        }
+        guard let name = try? UserName(user.name), claim.verifies(for: name) else {
+            throw SyncServerError.forbidden("the signature does not prove that this replica holds the key it claims")
+        }
+        let owner = try await StoreCall.run { try await store.claim(key: claim.key, for: user.name) }
+        guard owner == user.name else {
+            throw SyncServerError.keyBoundElsewhere(key: claim.key.rawValue, owner: owner, user: user.name)
+        }
+        return Responses.json(SyncProtocol.KeyBinding(key: claim.key, user: name, role: user.role.rawValue), request: request)
+    }
+
+    /// `GET /v1/keys`: the key directory, with each key's user and that user's role.
+    func keys(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        let keys = try await StoreCall.run { try await store.keys() }
+        return Responses.json(SyncProtocol.KeyDirectory(keys: keys), request: request)
     }
 
     static func integer(_ text: String?, name: String, default value: Int64, range: ClosedRange<Int64>) throws -> Int64 {
@@ -141,17 +177,6 @@ struct SyncRoutes: Sendable {
 
     // MARK: - Users
 
-    struct NewUser: Codable {
-        let name: String
-        let role: String
-    }
-
-    struct IssuedToken: Codable {
-        let name: String
-        let role: String
-        let token: String
-    }
-
     func requireAdmin(_ context: SyncRequestContext) throws {
         let user = try context.requireUser()
         guard user.role.canManageUsers else { throw SyncServerError.forbidden("only admins may manage users") }
@@ -161,13 +186,13 @@ struct SyncRoutes: Sendable {
     func addUser(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         try requireAdmin(context)
         let body = try await RequestBody.read(request, limit: 64 * 1024)
-        guard let new = try? JSONDecoder().decode(NewUser.self, from: Data(buffer: body)) else {
+        guard let new = try? JSONDecoder().decode(SyncProtocol.NewUser.self, from: Data(buffer: body)) else {
             throw SyncServerError.badRequest(#"the body must be {"name": "…", "role": "reader|annotator|admin"}"#)
         }
         let user = try UserAdministration.validate(name: new.name, role: new.role)
         let token = Token.generate()
         try await StoreCall.run { try await store.putUser(user, tokenHash: Token.hash(token)) }
-        return Responses.json(IssuedToken(name: user.name, role: user.role.rawValue, token: token), request: request, status: .created)
+        return Responses.json(SyncProtocol.IssuedToken(name: user.name, role: user.role.rawValue, token: token), request: request, status: .created)
     }
 
     /// `GET /v1/users`.
@@ -194,7 +219,7 @@ public enum UserAdministration {
             throw SyncServerError.badRequest("invalid user name '\(name)': use 1 to 64 letters, digits, '.', '_' or '-'")
         }
         guard let role = Role(rawValue: role) else {
-            throw SyncServerError.badRequest("invalid role '\(role)': use reader, annotator or admin")
+            throw SyncServerError.badRequest("invalid role '\(role)': use reader, annotator, curator or admin")
         }
         return ServerUser(name: name, role: role)
     }

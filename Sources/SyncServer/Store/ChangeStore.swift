@@ -1,11 +1,11 @@
 import ServiceLifecycle
 import SyncCore
 
-/// Where the server keeps the operation log and its users: the embedded SQLite store or
-/// PostgreSQL, behind one protocol so that one conformance suite tests both.
+/// Where the server keeps the operation log, the key directory and its users: the embedded
+/// SQLite store or PostgreSQL, behind one protocol so that one conformance suite tests both.
 ///
-/// Every method is atomic. A push is idempotent by operation id, and is durable (committed
-/// to disk) when it returns.
+/// Every method is atomic. A push is idempotent by changeset, and is durable (committed to
+/// disk) when it returns.
 public protocol ChangeStore: Sendable {
     /// Where the store keeps its data, for people (a file path, or a URL without password).
     var location: String { get }
@@ -14,20 +14,36 @@ public protocol ChangeStore: Sendable {
     var services: [any Service] { get }
 
     /// Makes the store ready: applies its schema migrations. Called once before serving.
+    /// - Throws: ``SyncServerError`` `format_1_store` when the store holds unsigned
+    ///   format-1 operations.
     func prepare() async throws
 
-    /// Appends changesets to the log, each atomically, skipping operations already held.
+    /// Appends verified changesets to the log, all of them or none.
+    ///
+    /// A changeset held whole already counts as duplicates. The push is refused, and changes
+    /// nothing, when one of its operations collides with a held operation of the same
+    /// timestamp (409 `hlc_collision`), when a changeset is held in part (409
+    /// `changeset_overlap`), or when a changeset's key is bound to another user than the
+    /// pusher (403 `key_bound_elsewhere`). Keys not yet bound are bound to the pusher.
     /// - Complexity: O(operations pushed), whatever the size of the log.
-    func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome
+    func push(_ changesets: [EncodedChangeset], by user: String) async throws -> SyncProtocol.PushOutcome
 
     /// Operations accepted after `cursor`, in acceptance order: at most about `limit`,
     /// never splitting a changeset.
     /// - Complexity: O(page), using the sequence index.
     func pull(after cursor: Int64, limit: Int) async throws -> PullPage
 
+    /// The content id of the operation at sequence number `seq`, or `nil` when there is none.
+    func operationID(at seq: Int64) async throws -> String?
+
     /// The store's identity: a random id made when the store was created. A client whose
     /// cursors came from a store with another id must start over.
     func identity() async throws -> String
+
+    /// Binds `key` to `user` unless it is bound already. - Returns: the key's owner.
+    func claim(key: ReplicaKey, for user: String) async throws -> String
+    /// Every key binding, with its user's current role.
+    func keys() async throws -> [SyncProtocol.KeyBinding]
 
     /// Adds a user, or replaces the token and role of an existing one (which un-revokes it).
     func putUser(_ user: ServerUser, tokenHash: String) async throws
@@ -44,45 +60,48 @@ extension ChangeStore {
     public func prepare() async throws {}
 }
 
-/// A changeset ready for a store: its operations in canonical JSON.
+/// A verified changeset ready for a store: its id, key and signature, and its operations
+/// in canonical JSON with their content ids.
 public struct EncodedChangeset: Sendable {
-    /// The changeset's id, its first operation's timestamp.
+    public struct Operation: Sendable {
+        public let hlc: String
+        public let id: String
+        public let payload: String
+    }
+
+    /// The changeset's id, the SHA-256 of what its replica signed.
     public let id: String
+    public let key: String
+    public let replica: String
+    public let signature: String
     public let author: String
-    public let operations: [(hlc: String, payload: String)]
+    public let operations: [Operation]
 
     public init(_ changeset: Changeset) {
-        id = changeset.id.description
+        id = changeset.id.rawValue
+        key = changeset.key.rawValue
+        replica = changeset.replica.rawValue
+        signature = changeset.signature.rawValue
         author = changeset.author.rawValue
-        operations = changeset.operations.map { ($0.timestamp.description, WireFormat.encode($0)) }
+        operations = changeset.operations.map {
+            Operation(hlc: $0.timestamp.description, id: $0.id.rawValue, payload: $0.canonicalJSON)
+        }
     }
 }
 
-/// What a push did.
-public struct PushOutcome: Sendable, Hashable, Codable {
-    /// Operations the server did not hold before.
-    public var accepted: Int
-    /// Operations it already held (a retried push).
-    public var duplicates: Int
-    /// The greatest sequence number in the log after the push.
-    public var head: Int64
-
-    public init(accepted: Int, duplicates: Int, head: Int64) {
-        self.accepted = accepted
-        self.duplicates = duplicates
-        self.head = head
-    }
-}
-
-/// One operation of the log.
+/// One operation of the log, with its changeset's key and signature.
 public struct StoredOperation: Sendable, Hashable {
     public let seq: Int64
     public let changeset: String
+    public let key: String
+    public let signature: String
     public let payload: String
 
-    public init(seq: Int64, changeset: String, payload: String) {
+    public init(seq: Int64, changeset: String, key: String, signature: String, payload: String) {
         self.seq = seq
         self.changeset = changeset
+        self.key = key
+        self.signature = signature
         self.payload = payload
     }
 }
@@ -103,7 +122,52 @@ public struct PullPage: Sendable {
     }
 
     /// The operations grouped by changeset, as the wire format wants them.
-    public var changesetGroups: [[String]] {
-        WireFormat.changesetRuns(operations.lazy.map { (changeset: $0.changeset, payload: $0.payload) })
+    public var changesets: [RawChangeset] {
+        WireFormat.changesetRuns(
+            operations.lazy.map { (changeset: $0.changeset, key: $0.key, signature: $0.signature, payload: $0.payload) })
+    }
+}
+
+/// The checks every store makes on a push, against what it already holds, so both stores
+/// refuse exactly the same pushes.
+enum PushAdmission {
+    /// What the store holds of one timestamp.
+    struct Held: Sendable {
+        let id: String
+        let changeset: String
+    }
+
+    /// Decides a push: which changesets are new, and how many operations are duplicates.
+    /// - Parameters:
+    ///   - held: what the store holds, by timestamp, for the push's timestamps.
+    ///   - owners: the owner of each of the push's keys that is bound.
+    /// - Throws: the push's ``SyncServerError``; nothing is to be stored then.
+    static func admit(
+        _ changesets: [EncodedChangeset], by user: String, held: [String: Held], owners: [String: String]
+    ) throws -> (new: [EncodedChangeset], duplicates: Int) {
+        var new: [EncodedChangeset] = []
+        var duplicates = 0
+        for changeset in changesets {
+            if let owner = owners[changeset.key], owner != user {
+                throw SyncServerError.keyBoundElsewhere(key: changeset.key, owner: owner, user: user)
+            }
+            var present = 0
+            for operation in changeset.operations {
+                guard let existing = held[operation.hlc] else { continue }
+                guard existing.id == operation.id else {
+                    throw SyncServerError.collision(hlc: operation.hlc, held: existing.id, received: operation.id)
+                }
+                guard existing.changeset == changeset.id else { throw SyncServerError.changesetOverlap(hlc: operation.hlc) }
+                present += 1
+            }
+            if present == changeset.operations.count {
+                duplicates += present
+            } else if present > 0 {
+                throw SyncServerError.changesetOverlap(hlc: changeset.operations[0].hlc)
+            } else {
+                new.append(changeset)
+            }
+        }
+        return (new, duplicates)
     }
 }

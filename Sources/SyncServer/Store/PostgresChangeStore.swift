@@ -76,6 +76,14 @@ public final class PostgresChangeStore: ChangeStore {
                 }
             }
         }
+        let format = try await guarded { [client, logger] in
+            var format = WireFormat.version
+            for try await value in try await client.query("SELECT format FROM store_format", logger: logger).decode(Int.self) {
+                format = value
+            }
+            return format
+        }
+        if format != WireFormat.version { throw SyncServerError.formatOneStore(location) }
     }
 
     /// The statements of a migration file: comments dropped, split at a `;` that ends a line.
@@ -98,13 +106,17 @@ public final class PostgresChangeStore: ChangeStore {
 
     // MARK: - The log
 
-    public func push(_ changesets: [EncodedChangeset]) async throws -> PushOutcome {
-        try await guarded { [committer] in try await committer.commit(changesets) }
+    public func push(_ changesets: [EncodedChangeset], by user: String) async throws -> SyncProtocol.PushOutcome {
+        try await guarded { [committer] in try await committer.commit(changesets, by: user) }
     }
 
     /// Stores a group of pushes in the caller's transaction, numbering the new operations
-    /// under the `log_head` lock; one outcome per push.
-    static func insert(_ pushes: [[EncodedChangeset]], _ connection: PostgresConnection, logger: Logger) async throws -> [PushOutcome] {
+    /// under the `log_head` lock; one outcome per push. Each push is admitted against
+    /// everything committed before the lock and everything the pushes before it in the
+    /// group stored.
+    static func insert(
+        _ pushes: [GroupCommitter.Push], _ connection: PostgresConnection, logger: Logger
+    ) async throws -> [Result<SyncProtocol.PushOutcome, SyncServerError>] {
         // 1. The ordered commit point: wait for every earlier push to commit.
         var head: Int64 = 0
         for try await seq in try await connection.query(
@@ -112,58 +124,103 @@ public final class PostgresChangeStore: ChangeStore {
         ).decode(Int64.self) {
             head = seq
         }
-        // 2. Which operations are already held (read after the lock: it sees every commit before ours).
-        let hlcs = pushes.flatMap { $0.flatMap { $0.operations.map(\.hlc) } }
-        var held = Set<String>()
-        for try await hlc in try await connection.query(
-            "SELECT hlc FROM operations WHERE hlc = ANY(\(hlcs))", logger: logger
-        ).decode(String.self) {
-            held.insert(hlc)
+        // 2. What is already held (read after the lock: it sees every commit before ours).
+        let hlcs = pushes.flatMap { $0.changesets.flatMap { $0.operations.map(\.hlc) } }
+        var held: [String: PushAdmission.Held] = [:]
+        for try await (hlc, id, changeset) in try await connection.query(
+            "SELECT hlc, coalesce(id, ''), changeset FROM operations WHERE hlc = ANY(\(hlcs))", logger: logger
+        ).decode((String, String, String).self) {
+            held[hlc] = PushAdmission.Held(id: id, changeset: changeset)
         }
-        // 3. Number and insert the new ones in one statement.
+        let keys = Array(Set(pushes.flatMap { $0.changesets.map(\.key) }))
+        var owners: [String: String] = [:]
+        for try await (key, owner) in try await connection.query(
+            "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(keys))", logger: logger
+        ).decode((String, String).self) {
+            owners[key] = owner
+        }
+        // 3. Admit each push, then number and insert the new changesets in one statement each.
         var seqs: [Int64] = []
         var newHLCs: [String] = []
+        var ids: [String] = []
         var changesetIDs: [String] = []
         var authors: [String] = []
         var payloads: [String] = []
-        var outcomes: [PushOutcome] = []
-        for changesets in pushes {
-            var outcome = PushOutcome(accepted: 0, duplicates: 0, head: 0)
-            for changeset in changesets {
+        var changesetRows: (ids: [String], keys: [String], signatures: [String], authors: [String]) = ([], [], [], [])
+        var bindings: (keys: [String], replicas: [String], users: [String]) = ([], [], [])
+        var outcomes: [Result<SyncProtocol.PushOutcome, SyncServerError>] = []
+        for push in pushes {
+            let admitted: (new: [EncodedChangeset], duplicates: Int)
+            do {
+                admitted = try PushAdmission.admit(push.changesets, by: push.user, held: held, owners: owners)
+            } catch let error as SyncServerError {
+                outcomes.append(.failure(error))
+                continue
+            }
+            var accepted = 0
+            for changeset in admitted.new {
+                if owners[changeset.key] == nil {
+                    owners[changeset.key] = push.user
+                    bindings.keys.append(changeset.key)
+                    bindings.replicas.append(changeset.replica)
+                    bindings.users.append(push.user)
+                }
+                changesetRows.ids.append(changeset.id)
+                changesetRows.keys.append(changeset.key)
+                changesetRows.signatures.append(changeset.signature)
+                changesetRows.authors.append(changeset.author)
                 for operation in changeset.operations {
-                    if held.contains(operation.hlc) {
-                        outcome.duplicates += 1
-                        continue
-                    }
-                    held.insert(operation.hlc)
+                    held[operation.hlc] = PushAdmission.Held(id: operation.id, changeset: changeset.id)
                     head += 1
                     seqs.append(head)
                     newHLCs.append(operation.hlc)
+                    ids.append(operation.id)
                     changesetIDs.append(changeset.id)
                     authors.append(changeset.author)
                     payloads.append(operation.payload)
-                    outcome.accepted += 1
+                    accepted += 1
                 }
             }
-            outcomes.append(outcome)
+            outcomes.append(.success(SyncProtocol.PushOutcome(accepted: accepted, duplicates: admitted.duplicates, head: 0)))
+        }
+        if !bindings.keys.isEmpty {
+            let now = now()
+            try await connection.query(
+                """
+                INSERT INTO replica_keys (key, replica, user_name, bound_at)
+                SELECT k, r, u, \(now) FROM unnest(\(bindings.keys)::text[], \(bindings.replicas)::text[], \(bindings.users)::text[]) AS t(k, r, u)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            // A claim through POST /v1/keys does not take the log lock: make sure none bound
+            // one of these keys to someone else in the meantime.
+            for try await (key, owner) in try await connection.query(
+                "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(bindings.keys))", logger: logger
+            ).decode((String, String).self) where owners[key] != owner {
+                throw StoreUnavailable(reason: "key \(key.prefix(16))… was claimed concurrently; push again")
+            }
         }
         if !seqs.isEmpty {
             let now = now()
             try await connection.query(
                 """
-                INSERT INTO operations (seq, hlc, changeset, author, payload, received_at)
-                SELECT s, h, c, a, p, \(now) FROM unnest(\(seqs)::bigint[], \(newHLCs)::text[], \(changesetIDs)::text[], \(authors)::text[], \(payloads)::text[]) AS t(s, h, c, a, p)
+                INSERT INTO changesets (id, key, signature, author)
+                SELECT i, k, s, a FROM unnest(\(changesetRows.ids)::text[], \(changesetRows.keys)::text[], \(changesetRows.signatures)::text[], \(changesetRows.authors)::text[]) AS t(i, k, s, a)
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
+                SELECT s, h, i, c, a, p, \(now) FROM unnest(\(seqs)::bigint[], \(newHLCs)::text[], \(ids)::text[], \(changesetIDs)::text[], \(authors)::text[], \(payloads)::text[]) AS t(s, h, i, c, a, p)
                 """, logger: logger)
             try await connection.query("UPDATE log_head SET seq = \(head) WHERE singleton = 1", logger: logger)
         }
-        return outcomes.map { PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) }
+        return outcomes.map { $0.map { SyncProtocol.PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) } }
     }
 
     public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
         try await guarded { [client, logger] in
             // One row past the limit tells whether the page ends inside a changeset.
             var operations = try await Self.operations(
-                client, logger, "SELECT seq, changeset, payload FROM operations WHERE seq > \(cursor) ORDER BY seq LIMIT \(limit + 1)")
+                client, logger, "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(cursor) ORDER BY o.seq LIMIT \(limit + 1)")
             guard operations.count > limit else {
                 return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: false)
             }
@@ -175,7 +232,7 @@ public final class PostgresChangeStore: ChangeStore {
             var after = last.seq
             while true {
                 let rest = try await Self.operations(
-                    client, logger, "SELECT seq, changeset, payload FROM operations WHERE seq > \(after) ORDER BY seq LIMIT 1000")
+                    client, logger, "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) ORDER BY o.seq LIMIT 1000")
                 let run = rest.prefix { $0.changeset == last.changeset }
                 operations += run
                 let more = run.count < rest.count || rest.count == 1000
@@ -189,10 +246,52 @@ public final class PostgresChangeStore: ChangeStore {
 
     private static func operations(_ client: PostgresClient, _ logger: Logger, _ query: PostgresQuery) async throws -> [StoredOperation] {
         var operations: [StoredOperation] = []
-        for try await (seq, changeset, payload) in try await client.query(query, logger: logger).decode((Int64, String, String).self) {
-            operations.append(StoredOperation(seq: seq, changeset: changeset, payload: payload))
+        for try await (seq, changeset, key, signature, payload) in try await client.query(query, logger: logger)
+            .decode((Int64, String, String, String, String).self)
+        {
+            operations.append(StoredOperation(seq: seq, changeset: changeset, key: key, signature: signature, payload: payload))
         }
         return operations
+    }
+
+    public func operationID(at seq: Int64) async throws -> String? {
+        try await guarded { [client, logger] in
+            for try await id in try await client.query("SELECT id FROM operations WHERE seq = \(seq)", logger: logger)
+                .decode(String?.self)
+            {
+                return id
+            }
+            return nil
+        }
+    }
+
+    public func claim(key: ReplicaKey, for user: String) async throws -> String {
+        try await guarded { [client, logger] in
+            try await client.query(
+                """
+                INSERT INTO replica_keys (key, replica, user_name, bound_at)
+                VALUES (\(key.rawValue), \(key.replica.rawValue), \(user), \(Self.now())) ON CONFLICT DO NOTHING
+                """, logger: logger)
+            for try await owner in try await client.query(
+                "SELECT user_name FROM replica_keys WHERE key = \(key.rawValue)", logger: logger
+            ).decode(String.self) {
+                return owner
+            }
+            return user
+        }
+    }
+
+    public func keys() async throws -> [SyncProtocol.KeyBinding] {
+        try await guarded { [client, logger] in
+            var bindings: [SyncProtocol.KeyBinding] = []
+            for try await (key, user, role) in try await client.query(
+                "SELECT k.key, k.user_name, u.role FROM replica_keys k JOIN users u ON u.name = k.user_name ORDER BY k.user_name, k.key",
+                logger: logger
+            ).decode((String, String, String).self) {
+                bindings.append(SyncProtocol.KeyBinding(key: try ReplicaKey(key), user: try UserName(user), role: role))
+            }
+            return bindings
+        }
     }
 
     public func identity() async throws -> String {
@@ -271,12 +370,18 @@ public final class PostgresChangeStore: ChangeStore {
                     let result = await Result(catching: body)
                     if await first.claim() { continuation.resume(with: result) }
                 }
-                Task {
+                let timer = Task {
                     try? await Task.sleep(for: timeout)
+                    guard !Task.isCancelled else { return }
                     if await first.claim() {
                         continuation.resume(throwing: StoreUnavailable(reason: "PostgreSQL did not answer within \(timeout)"))
                         work.cancel()
                     }
+                }
+                // The timer must not outlive the call: cancel it as soon as the work ends.
+                Task {
+                    _ = await work.result
+                    timer.cancel()
                 }
             }
         } catch let error as StoreUnavailable {

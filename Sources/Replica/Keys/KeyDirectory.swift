@@ -1,0 +1,50 @@
+import GRDB
+import SyncCore
+
+/// The replica's key directory (`keys` table): which user each replica key belongs to, and
+/// what that says about a changeset received.
+struct KeyDirectory {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    /// What to do with a verified changeset.
+    enum Verdict: Equatable {
+        case apply
+        case hold(String)
+    }
+
+    /// The roles that may import articles (docs/sync-model.md §4, "Who may import").
+    static let importingRoles: Set<String> = ["curator", "admin"]
+
+    /// Decides whether a verified changeset may be applied: its key must be bound to its
+    /// author. Imports that arrive by file also need a signer known as a curator (from the
+    /// server's directory, or trusted by hand as one); the server checks imports pushed to it.
+    /// - Throws: ``ReplicaError/forgedAuthor(author:keyOwner:key:)`` when the key belongs
+    ///   to someone else.
+    func verdict(on changeset: Changeset, origin: Origin) throws -> Verdict {
+        guard let binding = try Binding.fetchOne(
+            db.cachedStatement(sql: "SELECT user_name, role, source FROM keys WHERE key = ?"),
+            arguments: [changeset.key.rawValue])
+        else {
+            return .hold("signed by key \(changeset.key.rawValue.prefix(16))…, which this replica does not know yet")
+        }
+        guard binding.user_name == changeset.author.rawValue else {
+            throw ReplicaError.forgedAuthor(
+                author: changeset.author.rawValue, keyOwner: binding.user_name, key: changeset.key.rawValue)
+        }
+        if origin == .file, binding.source != "self",
+            !Self.importingRoles.contains(binding.role ?? ""),
+            changeset.operations.contains(where: { if case .importArticle = $0.action { true } else { false } })
+        {
+            return .hold("imports articles, and \(binding.user_name) is not known here as a curator")
+        }
+        return .apply
+    }
+
+    private struct Binding: FetchableRecord, Decodable {
+        let user_name: String
+        let role: String?
+        let source: String
+    }
+}

@@ -1,0 +1,25 @@
+/// How a sync session reaches the server: one request at a time, blocking.
+///
+/// `annot` adapts the system's libcurl to it; tests adapt SyncServer's router in process.
+/// Paths are the protocol's (`/v1/push`, `/v1/pull?after=…`), bodies JSON.
+public protocol SyncTransport {
+    /// Sends one request and returns the body of a 2xx answer.
+    /// - Throws: ``SyncRejection`` for an answer with another status; any other error for a
+    ///   request that got no answer (its description is shown to the user as is).
+    func send(method: String, path: String, body: [UInt8]?) throws -> [UInt8]
+}
+
+/// An answer from the server with a status other than 2xx, with its error code and message.
+public struct SyncRejection: Error, Sendable, CustomStringConvertible {
+    public let status: Int
+    public let code: String
+    public let message: String
+
+    public init(status: Int, code: String, message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "the server refused (\(status)\(code.isEmpty ? "" : " \(code)")): \(message)" }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import SeededRandom
+import SyncCore
+import Testing
+
+@testable import Replica
+
+/// Property: histories that include what hostile or buggy peers send (removals and edits
+/// naming other tags' additions and other notes' versions, conflicting imports of one
+/// article, deletions of others' highlights) reach the same state in the SQLite replica as
+/// in the reference model, whatever the order of delivery and however often each arrives.
+struct HostileHistoryConvergenceTests {
+    static var seeds: [UInt64] {
+        let environment = ProcessInfo.processInfo.environment
+        if let one = environment["CONVERGENCE_SEED"].flatMap(UInt64.init) { return [one] }
+        let count = environment["CONVERGENCE_SEEDS"].flatMap(Int.init) ?? 300
+        return (0..<UInt64(count)).map { $0 &* 0x2545_F491_4F6C_DD1D &+ 7 }
+    }
+
+    @Test(arguments: seeds)
+    func theReplicaAndTheModelAgree(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let changesets = try Self.history(random: &random)
+        var reference = CorpusState()
+        for changeset in changesets { reference.apply(changeset) }
+        let expected = reference.snapshot().canonicalJSON()
+
+        // Delivered to a SQLite replica in random batches, shuffled, with duplicates.
+        let folder = TemporaryFolder()
+        let replica = try LocalReplica.create(at: folder.path("r.sqlite"), user: try UserName("reader"))
+        try replica.recordServerKeys(Self.signers.enumerated().map { index, signer in
+            SyncProtocol.KeyBinding(key: signer.key, user: Self.authors[index], role: "curator")
+        })
+        var delivery = changesets + changesets.filter { _ in Int.random(in: 0..<3, using: &random) == 0 }
+        delivery.shuffle(using: &random)
+        while !delivery.isEmpty {
+            let batch = delivery.prefix(Int.random(in: 1...6, using: &random))
+            delivery.removeFirst(batch.count)
+            _ = try replica.apply(Array(batch), origin: .server)
+        }
+        #expect(try replica.snapshot().canonicalJSON() == expected, "diverged: replay with CONVERGENCE_SEED=\(seed)")
+        #expect(try replica.heldChangesets().isEmpty)
+    }
+
+    static let signers = (1...3).map { ReplicaSigner(seed: 0xB0B0 + UInt64($0)) }
+    static let authors = (1...3).map { try! UserName("peer\($0)") }
+    static let articles = ["a1", "a2", "a3"].map { try! ArticleID($0) }
+    static let tags = ["x", "y", "talks/doha"].map { try! TagName($0) }
+
+    /// About 40 changesets by three replicas, each a run of 1 to 3 operations, referring to
+    /// what anyone made so far, hostile references included.
+    static func history(random: inout SplitMix64) throws -> [Changeset] {
+        var clocks = signers.map { HybridLogicalClock(replica: $0.replica) }
+        var additions: [Timestamp] = []
+        var versions: [(EntityID, Timestamp)] = []
+        var highlights: [EntityID] = []
+        var changesets: [Changeset] = []
+        var now: UInt64 = 1_700_000_000_000
+        for _ in 0..<40 {
+            let peer = Int.random(in: 0..<3, using: &random)
+            now += UInt64.random(in: 0...5, using: &random)
+            var builder = ChangesetBuilder(clock: clocks[peer], author: authors[peer], signer: signers[peer], now: now)
+            for _ in 0..<Int.random(in: 1...3, using: &random) {
+                let article = articles.randomElement(using: &random)!
+                let tag = tags.randomElement(using: &random)!
+                let roll = Int.random(in: 0..<12, using: &random)
+                let made = try builder.add { time throws(SyncCoreError) -> Action in
+                    switch roll {
+                    case 0:
+                        // Conflicting imports: one of two texts for each article, by anyone.
+                        let variant = Int.random(in: 0..<2, using: &random)
+                        return .importArticle(article: article, title: "T\(variant)", text: "Text \(variant) of \(article).")
+                    case 1, 2:
+                        return .addTag(article: article, tag: tag)
+                    case 3:
+                        // Removes naming any additions, of any tag on any article (only its own count).
+                        let named = additions.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random))
+                        return .removeTag(article: article, tag: tag, removes: Array(named))
+                    case 4, 5:
+                        return .createNote(note: EntityID(creator: time), article: article, body: "n\(time.counter)", highlight: highlights.randomElement(using: &random))
+                    case 6, 7:
+                        guard let (note, _) = versions.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
+                        // A base naming versions of any notes (only this note's count).
+                        let base = Set(versions.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)).map(\.1))
+                        return .editNote(note: note, body: "e\(time.milliseconds % 1000)", base: base.sorted())
+                    case 8:
+                        guard let (note, _) = versions.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
+                        let base = Set(versions.shuffled(using: &random).prefix(2).map(\.1))
+                        return .deleteNote(note: note, base: base.sorted())
+                    case 9, 10:
+                        return .createHighlight(
+                            highlight: EntityID(creator: time), article: article, selector: TextSelector(text: "Text 0 of a1.", start: 0, end: 4))
+                    default:
+                        guard let highlight = highlights.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
+                        return .deleteHighlight(highlight: highlight)
+                    }
+                }
+                switch made.action {
+                case .addTag: additions.append(made.timestamp)
+                case .createNote(let note): versions.append((note.note, made.timestamp))
+                case .editNote(let edit): versions.append((edit.note, made.timestamp))
+                case .createHighlight(let highlight): highlights.append(highlight.highlight)
+                default: break
+                }
+            }
+            clocks[peer] = builder.clock
+            // Peers see each other's work now and then.
+            if Bool.random(using: &random), let latest = builder.clock.latest {
+                for other in clocks.indices where other != peer { try clocks[other].observe(latest, now: now) }
+            }
+            if let changeset = try builder.build() { changesets.append(changeset) }
+        }
+        return changesets
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Replica
+import SyncCore
+import SyncServer
+
+/// A sync server on a real SQLite store in a temporary folder, driven in process through
+/// its router, with the replicas' ``SyncSession`` talking to it over ``RouterTransport``.
+final class InProcessServer: Sendable {
+    let folder: String
+    let store: SQLiteChangeStore
+    let wallClock: any WallClock
+
+    init(wallClock: any WallClock = ServerWallClock()) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("protocol-\(UUID().uuidString)").path
+        store = try SQLiteChangeStore(directory: folder)
+        self.wallClock = wallClock
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
+
+    /// Adds a user and returns its token.
+    func addUser(_ name: String, role: Role = .curator) async throws -> String {
+        try await UserAdministration.add(ServerUser(name: name, role: role), to: store)
+    }
+
+    /// Runs `body` with a client of the router, as HTTP clients would see it.
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let router = SyncServer.buildRouter(store: store, wallClock: wallClock)
+        var app = Application(router: router)
+        app.beforeServerStarts { [store] in try await store.prepare() }
+        return try await app.test(.router) { client in try await body(client) }
+    }
+
+    /// Runs blocking work (a sync session) on a thread of its own, so that it can wait on
+    /// the router, which runs on Swift concurrency's threads.
+    static func blocking<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
+/// A ``SyncTransport`` over HummingbirdTesting's client of the router: the sync protocol
+/// tested in process, with no socket.
+final class RouterTransport: SyncTransport, @unchecked Sendable {
+    let client: any TestClientProtocol
+    let token: String
+    /// Rewrites each answer before the session sees it: a server that lies.
+    var tamper: (@Sendable (String, [UInt8]) -> [UInt8])?
+
+    init(client: any TestClientProtocol, token: String) {
+        self.client = client
+        self.token = token
+    }
+
+    func send(method: String, path: String, body: [UInt8]?) throws -> [UInt8] {
+        final class Box: @unchecked Sendable { var result: Result<(Int, [UInt8]), any Error>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        let (client, token) = (client, token)
+        Task {
+            do {
+                var headers = HTTPFields()
+                headers[.authorization] = "Bearer \(token)"
+                let response = try await client.execute(
+                    uri: path, method: HTTPRequest.Method(method)!, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+                box.result = .success((Int(response.status.code), Array(response.body.readableBytesView)))
+            } catch {
+                box.result = .failure(error)
+            }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 60) == .success else { throw SyncRejection(status: 0, code: "", message: "no answer in 60 s") }
+        let (status, answer) = try box.result!.get()
+        guard (200..<300).contains(status) else {
+            let error = try? JSONDecoder().decode(SyncProtocol.ErrorBody.self, from: Data(answer))
+            throw SyncRejection(status: status, code: error?.error.code ?? "", message: error?.error.message ?? "HTTP \(status)")
+        }
+        return tamper.map { $0(path, answer) } ?? answer
+    }
+}
+
+/// A temporary folder removed when the value is released.
+final class TemporaryFolder: Sendable {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("protocol-tests-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
