@@ -58,7 +58,9 @@ struct ProcessBenchmark {
     /// reset when the process closes, and make every run slower than the one before).
     static func makeReplica(at path: String, folder: URL) throws {
         let replica = try LocalReplica.create(at: path, user: try UserName("bench"))
-        _ = try replica.apply(try ApplyBenchmark.workload(operations: 20_000), origin: .server)
+        let workload = try ApplyBenchmark.workload(operations: 20_000)
+        try replica.recordServerKeys(ApplyBenchmark.bindings(workload))
+        _ = try replica.apply(workload, origin: .server)
         let articles = try replica.articles()
         precondition(articles.isEmpty, "the workload imports no articles")
         let articleFile = folder.appendingPathComponent("001_bench.txt")

@@ -46,6 +46,8 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     case changesetOverlap(String)
     /// A changeset signed by a key that the key directory binds to another user than its author.
     case forgedAuthor(author: String, keyOwner: String, key: String)
+    /// An import by a user whose role (as the server said) may not import.
+    case importNotAllowed(user: String, role: String)
     /// A key the directory already binds to another user, or a conflicting binding.
     case keyConflict(String)
     /// No such key in the directory.
@@ -81,6 +83,7 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
         case .formatOne: "format_1_replica"
         case .changesetOverlap: "changeset_overlap"
         case .forgedAuthor: "forged_author"
+        case .importNotAllowed: "import_forbidden"
         case .keyConflict: "key_conflict"
         case .unknownKey: "unknown_key"
         case .protocolViolation: "protocol_violation"
@@ -135,6 +138,9 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
             "a changeset shares operation \(hlc) with another changeset this replica holds: it was forged or made by a copied replica; nothing was applied"
         case .forgedAuthor(let author, let owner, let key):
             "a changeset claims author '\(author)' but is signed by key \(key.prefix(16))…, which belongs to '\(owner)'; nothing was applied"
+        case .importNotAllowed(let user, let role):
+            "\(user) is \(role == "annotator" || role == "admin" ? "an" : "a") \(role) on the sync server, and only curators import articles: "
+                + "'annot sync' brings the corpus, or ask an admin for the curator role"
         case .keyConflict(let message):
             message
         case .unknownKey(let key):

@@ -229,6 +229,10 @@ struct HostilePeerTests {
         #expect((synced.json?["refused"] as? Int ?? 0) >= 1, "\(synced.stdout)")
         #expect(try export(server).contains("\"danas\""))
         #expect(try dana.run(["status"]).stdout.contains("import_forbidden"))
+        // And once her replica knows her role, it refuses an import before making it
+        let again = try dana.run(["import", AnnotCLI.corpus])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("only curators import"), "\(again.stderr)")
     }
 
     // MARK: - 6. Scoped facts

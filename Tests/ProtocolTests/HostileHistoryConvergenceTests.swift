@@ -67,9 +67,12 @@ struct HostileHistoryConvergenceTests {
                 let made = try builder.add { time throws(SyncCoreError) -> Action in
                     switch roll {
                     case 0:
-                        // Conflicting imports: one of two texts for each article, by anyone.
+                        // Conflicting imports: one of two texts for each article, by anyone; the
+                        // two are canonically equivalent (precomposed é, and e + U+0301), which
+                        // Swift's `==` would take for one text.
                         let variant = Int.random(in: 0..<2, using: &random)
-                        return .importArticle(article: article, title: "T\(variant)", text: "Text \(variant) of \(article).")
+                        return .importArticle(
+                            article: article, title: "T\(variant)", text: "Text caf\(variant == 0 ? "\u{E9}" : "e\u{301}") of \(article).")
                     case 1, 2:
                         return .addTag(article: article, tag: tag)
                     case 3:

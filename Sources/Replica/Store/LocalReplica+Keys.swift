@@ -85,8 +85,9 @@ extension LocalReplica {
                 throw ReplicaError.keyConflict(
                     "key \(key.rawValue.prefix(16))… is already known here as \(existing)'s, not \(user)'s; nothing was changed")
             }
-            try db.execute(
-                sql: "UPDATE keys SET role = coalesce(?, role) WHERE key = ? AND source <> 'self'", arguments: [role, key.rawValue])
+            // The server's word on roles is news for every key, this replica's own included
+            // (its user's role decides whether it may import).
+            try db.execute(sql: "UPDATE keys SET role = coalesce(?, role) WHERE key = ?", arguments: [role, key.rawValue])
             return
         }
         try db.execute(

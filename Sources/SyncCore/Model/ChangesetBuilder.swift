@@ -25,14 +25,14 @@ public struct ChangesetBuilder: Sendable {
     /// Stamps a new operation. `action` receives the operation's timestamp, from which
     /// notes and highlights derive their ids (``EntityID/init(creator:)``).
     ///
-    /// The operation is checked exactly as a peer receiving it would check it (by decoding
-    /// its canonical JSON), so this replica never makes an operation others refuse.
+    /// The operation is checked exactly as a peer receiving it would check it
+    /// (``WireFormat/validate(_:)``), so this replica never makes an operation others refuse.
     @discardableResult
     public mutating func add(_ action: (Timestamp) throws(SyncCoreError) -> Action) throws(SyncCoreError) -> SyncOperation {
         var next = clock
         let timestamp = try next.tick(now: now)
         let operation = SyncOperation(timestamp: timestamp, author: author, action: try action(timestamp))
-        _ = try WireFormat.decodeOperation(operation.canonicalJSON)
+        try WireFormat.validate(operation)
         clock = next
         operations.append(operation)
         return operation

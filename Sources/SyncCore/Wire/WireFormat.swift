@@ -100,6 +100,26 @@ public enum WireFormat {
         return changesets
     }
 
+    /// Checks an operation made here exactly as a peer receiving it checks it: its fields
+    /// go through its kind's reader, without a round trip through JSON text.
+    /// - Throws: the ``SyncCoreError`` a peer would refuse it with.
+    public static func validate(_ operation: SyncOperation) throws(SyncCoreError) {
+        var object = WireObject()
+        object.set("author", operation.author.rawValue)
+        object.set("hlc", operation.timestamp.description)
+        object.set("kind", operation.action.kind)
+        operation.action.body.write(to: &object)
+        var dictionary: [String: Any] = [:]
+        for (key, value) in object.fields {
+            switch value {
+            case .string(let text): dictionary[key] = text
+            case .integer(let number): dictionary[key] = NSNumber(value: number)
+            case .timestamps(let list): dictionary[key] = list.map(\.description)
+            }
+        }
+        _ = try decodeOperation(dictionary)
+    }
+
     /// Decodes one operation from its canonical JSON (as stored in an operation log).
     public static func decodeOperation(_ json: String) throws(SyncCoreError) -> SyncOperation {
         let object: Any

@@ -187,7 +187,7 @@ struct SyncRoutes: Sendable {
         try requireAdmin(context)
         let body = try await RequestBody.read(request, limit: 64 * 1024)
         guard let new = try? JSONDecoder().decode(SyncProtocol.NewUser.self, from: Data(buffer: body)) else {
-            throw SyncServerError.badRequest(#"the body must be {"name": "…", "role": "reader|annotator|admin"}"#)
+            throw SyncServerError.badRequest(#"the body must be {"name": "…", "role": "reader|annotator|curator|admin"}"#)
         }
         let user = try UserAdministration.validate(name: new.name, role: new.role)
         let token = Token.generate()
