@@ -55,6 +55,10 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
         .init(.forbidden, code: SyncProtocol.ErrorCode.keyBoundElsewhere,
             "replica key \(key.prefix(16))… belongs to '\(owner)', not '\(user)': each replica key is bound to the first user who used it")
     }
+    static func weakKey(_ key: String) -> Self {
+        .init(.badRequest, code: "weak_key",
+            "replica key \(key.prefix(16))… is a point of small order, for which anyone can forge signatures: make a new replica with 'annot init'")
+    }
     static func collision(hlc: String, held: String, received: String) -> Self {
         .init(.conflict, code: SyncProtocol.ErrorCode.collision,
             "operation \(received.prefix(12)) has the timestamp \(hlc) of operation \(held.prefix(12)), which the server holds: "

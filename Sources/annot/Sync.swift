@@ -25,6 +25,8 @@ extension Annot {
         var batch = 2000
         @Option(help: "Operations per pull request (every ten pages are applied in one transaction).")
         var pullPageSize = 5000
+        @Flag(help: "Send again the changesets the server refused before (after the cause was fixed).")
+        var retryRefused = false
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -46,6 +48,7 @@ extension Annot {
                 try? local.recordSync(error: "\(error)")
                 throw error
             }
+            if retryRefused { try local.forgetRefusals() }
             var session = SyncSession(replica: local, transport: client)
             session.pushBatch = batch
             session.pullPageSize = pullPageSize
@@ -57,11 +60,13 @@ extension Annot {
                 showedProgress = true
             }
             let json = output.json
-            session.startingOver = {
-                if !json {
-                    Output.note(
-                        "The server's log is not the one this replica last synced with (it was replaced or restored from a backup): sending and receiving everything again.")
-                }
+            session.warning = { Output.note("annot: warning: \($0)") }
+            session.startingOver = { lostWork in
+                guard !json else { return }
+                Output.note(
+                    lostWork
+                        ? "The server does not hold work this replica pushed before (it was restored from a backup): sending it again."
+                        : "The server's log is not the one this replica last synced with (it was replaced or restored from a backup): sending and receiving everything again.")
             }
             let report: SyncSession.Report
             do {
@@ -78,7 +83,8 @@ extension Annot {
                 Output.line("\(report.held) changeset(s) held back, not applied: 'annot status' says why.")
             }
             if report.refused > 0 {
-                Output.note("annot: warning: the server refused \(report.refused) of your changeset(s); they are kept here and not sent again: 'annot status' says why.")
+                Output.note(
+                    "annot: warning: the server refused \(report.refused) of your changeset(s); they are kept here and not sent again: 'annot status' says why ('annot sync --retry-refused' once the cause is fixed).")
             }
         }
     }

@@ -77,18 +77,18 @@ struct HostileHistoryConvergenceTests {
                         return .addTag(article: article, tag: tag)
                     case 3:
                         // Removes naming any additions, of any tag on any article (only its own count).
-                        let named = additions.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random))
+                        let named = additions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random))
                         return .removeTag(article: article, tag: tag, removes: Array(named))
                     case 4, 5:
                         return .createNote(note: EntityID(creator: time), article: article, body: "n\(time.counter)", highlight: highlights.randomElement(using: &random))
                     case 6, 7:
                         guard let (note, _) = versions.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
                         // A base naming versions of any notes (only this note's count).
-                        let base = Set(versions.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)).map(\.1))
+                        let base = Set(versions.filter { $0.1 < time }.shuffled(using: &random).prefix(Int.random(in: 1...3, using: &random)).map(\.1))
                         return .editNote(note: note, body: "e\(time.milliseconds % 1000)", base: base.sorted())
                     case 8:
                         guard let (note, _) = versions.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
-                        let base = Set(versions.shuffled(using: &random).prefix(2).map(\.1))
+                        let base = Set(versions.filter { $0.1 < time }.shuffled(using: &random).prefix(2).map(\.1))
                         return .deleteNote(note: note, base: base.sorted())
                     case 9, 10:
                         return .createHighlight(

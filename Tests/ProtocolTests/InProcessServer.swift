@@ -20,6 +20,15 @@ final class InProcessServer: Sendable {
         self.wallClock = wallClock
     }
 
+    /// A server whose store is a copy of the database file at `backup` (a restore).
+    init(restoring backup: String, wallClock: any WallClock = ServerWallClock()) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("protocol-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: backup, toPath: (folder as NSString).appendingPathComponent("syncd.sqlite"))
+        store = try SQLiteChangeStore(directory: folder)
+        self.wallClock = wallClock
+    }
+
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     /// Adds a user and returns its token.
@@ -51,6 +60,8 @@ final class RouterTransport: SyncTransport, @unchecked Sendable {
     let token: String
     /// Rewrites each answer before the session sees it: a server that lies.
     var tamper: (@Sendable (String, [UInt8]) -> [UInt8])?
+    /// Makes every pull fail as a broken connection would.
+    var failPulls = false
 
     init(client: any TestClientProtocol, token: String) {
         self.client = client
@@ -58,6 +69,7 @@ final class RouterTransport: SyncTransport, @unchecked Sendable {
     }
 
     func send(method: String, path: String, body: [UInt8]?) throws -> [UInt8] {
+        if failPulls, path.hasPrefix("/v1/pull") { throw SyncRejection(status: 0, code: "", message: "the connection broke") }
         final class Box: @unchecked Sendable { var result: Result<(Int, [UInt8]), any Error>? }
         let box = Box()
         let done = DispatchSemaphore(value: 0)

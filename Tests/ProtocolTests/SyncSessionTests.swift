@@ -4,6 +4,8 @@ import SyncCore
 import SyncServer
 import Testing
 
+@testable import SyncServer
+
 /// The sync session (push, paged pull, key directory, restarts) against the real server's
 /// router, in process.
 struct SyncSessionTests {
@@ -105,5 +107,43 @@ struct SyncSessionTests {
         }
         // Then bob applied nothing
         #expect(try bob.snapshot().articles.isEmpty)
+    }
+
+    @Test func workPushedToAServerThatThenLosesItToABackupIsPushedAgain() async throws {
+        // Given alice, synced with a server that is then backed up
+        let server = try InProcessServer()
+        let alice = try replica("alice")
+        _ = try alice.importArticles(from: [try Self.article(in: folder)])
+        let token = try await server.addUser("alice")
+        try alice.setRemote(url: "http://in-process", token: token)
+        try await server.test { client in
+            _ = try await InProcessServer.blocking { try SyncSession(replica: alice, transport: RouterTransport(client: client, token: token)).run() }
+        }
+        let backup = folder.path("backup.sqlite")
+        try await server.store.pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [backup]) }
+        // When she tags, and her next sync pushes it but is cut off before it pulls
+        _ = try alice.tag("003", with: ["after-the-backup"])
+        try await server.test { client in
+            let cutOff = RouterTransport(client: client, token: token)
+            cutOff.failPulls = true
+            _ = try? await InProcessServer.blocking { try SyncSession(replica: alice, transport: cutOff).run() }
+        }
+        #expect(try alice.pendingCount() == 0)
+        // And the server is restored from the backup (the same store, without her tag)
+        let restored = try InProcessServer(restoring: backup)
+        // Then her next sync notices that the server lacks what she pushed, and sends it again
+        let report = try await restored.test { client in
+            try await InProcessServer.blocking { try SyncSession(replica: alice, transport: RouterTransport(client: client, token: token)).run() }
+        }
+        #expect(report.pushedAgain)
+        let tags = try await restored.store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT payload FROM operations WHERE payload LIKE '%after-the-backup%'")
+        }
+        #expect(tags.count == 1)
+        // And a sync after that has nothing to do
+        let again = try await restored.test { client in
+            try await InProcessServer.blocking { try SyncSession(replica: alice, transport: RouterTransport(client: client, token: token)).run() }
+        }
+        #expect(!again.pushedAgain && again.pushed == 0)
     }
 }

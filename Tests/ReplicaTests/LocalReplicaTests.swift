@@ -209,4 +209,63 @@ struct LocalReplicaTests {
         #expect(log.map(\.kind) == ["note.edit", "note.create", "tag.add", "article.import"])
         #expect(log.allSatisfy { $0.author == "alice" })
     }
+
+    @Test func aTagAddedMoreThanAThousandTimesCanStillBeRemoved() throws {
+        // Given 1001 live additions of one tag on one article (someone added it again and again)
+        let alice = try makeReplica("alice")
+        let mallory = try makeReplica("mallory", user: "mallory")
+        for _ in 0..<1001 { _ = try mallory.database.write { db in try Self.addTagAgain(mallory, db) } }
+        try alice.trust([mallory])
+        _ = try alice.apply(try WireFormat.decode(Data(mallory.changes().document)), origin: .file)
+        // When alice removes it
+        let removed = try alice.untag("a1", tags: ["x"])
+        // Then it is gone, in several removals of one changeset
+        #expect(removed.removed == ["x"])
+        #expect(try alice.article("a1").tags.isEmpty)
+        #expect(try alice.log(article: "a1", limit: 3).map(\.kind) == ["tag.remove", "tag.remove", "tag.add"])
+    }
+
+    /// One more `tag.add` of `x` on `a1`, whether or not the tag is already on.
+    static func addTagAgain(_ replica: LocalReplica, _ db: Database) throws {
+        let identity = try LocalReplica.identity(db, path: replica.path)
+        var builder = identity.changesetBuilder(now: SystemWallClock().milliseconds())
+        let action = Action.addTag(article: try ArticleID("a1"), tag: try TagName("x"))
+        try builder.add { _ in action }
+        _ = try OperationApplier(db: db, now: 0).apply(try builder.build()!, origin: .local)
+        try LocalReplica.store(clock: builder.clock, db)
+    }
+
+    @Test func aHeldChangesetThatStillCannotApplyNeverStopsTheDirectoryFromUpdating() throws {
+        // Given a changeset from a replica whose clock is an hour ahead, held for want of its key
+        let wall = ManualWallClock(milliseconds: 1_700_000_000_000)
+        let receiver = try makeReplica("receiver", wall: wall)
+        let ahead = try makeReplica("ahead", user: "bob", wall: ManualWallClock(milliseconds: 1_700_000_000_000 + 3_600_000))
+        _ = try ahead.tag("a1", with: ["from-the-future"])
+        let held = try receiver.apply(try WireFormat.decode(Data(ahead.changes().document)), origin: .file)
+        #expect(held.held > 0)
+        // When the key becomes known (the server's directory names it)
+        let identity = try ahead.identity()
+        let recording = try receiver.recordServerKeys([SyncProtocol.KeyBinding(key: identity.key, user: identity.user, role: "curator")])
+        // Then the directory is recorded, and what still cannot apply stays held, saying why
+        #expect(recording.released == 0)
+        #expect(try receiver.keys().contains { $0.user == "bob" })
+        #expect(try receiver.heldChangesets().contains { $0.reason.contains("ahead of this clock") })
+        // And once the clock has caught up, the next refresh applies it
+        wall.advance(by: 3_600_000)
+        #expect(try receiver.recordServerKeys([]).released > 0)
+        #expect(try receiver.article("a1").tags.contains("from-the-future"))
+    }
+
+    @Test func changesFromACursorInsideAChangesetStartAtTheNextWholeOne() throws {
+        // Given a changeset of two operations (a highlight with its note)
+        let alice = try makeReplica("alice")
+        _ = try alice.highlight("a1", quote: "Doha", note: "where")
+        let all = try alice.changes()
+        // When changes are asked from the middle of it
+        let page = try alice.changes(since: all.cursor - 1)
+        // Then that changeset is not cut (its signature covers both), and the page verifies
+        #expect(page.operations == 0)
+        #expect(try WireFormat.decode(Data(page.document)).isEmpty)
+        #expect(try WireFormat.decode(Data(alice.changes(since: all.cursor - 2).document)).map(\.operations.count) == [2])
+    }
 }

@@ -148,6 +148,21 @@ struct WireFormatTests {
         }
     }
 
+    @Test func anOperationMayNameOnlyOperationsMadeBeforeIt() {
+        // A removal listing a timestamp of the future: a guess at someone's next tag, made
+        // to cancel it in advance. Likewise an edit superseding a version yet to come.
+        let time = F.stamp(10)
+        let later = Timestamp(milliseconds: 11, counter: 0, replica: F.bobSigner.replica)
+        let remove = #"{"article":"003","author":"alice","hlc":"\#(time)","kind":"tag.remove","removes":["\#(later)"],"tag":"x"}"#
+        let edit = #"{"author":"alice","base":["\#(time)"],"body":"b","hlc":"\#(time)","kind":"note.edit","note":"\#(EntityID(creator: time))"}"#
+        #expect(throws: SyncCoreError.invalidValue(field: "removes", reason: "an operation may only name operations made before it")) {
+            try WireFormat.decode(Self.document(remove))
+        }
+        #expect(throws: SyncCoreError.invalidValue(field: "base", reason: "an operation may only name operations made before it")) {
+            try WireFormat.decode(Self.document(edit))
+        }
+    }
+
     @Test func aNoteIDThatDoesNotDeriveFromItsTimestampIsRejected() {
         let json = #"{"article":"003","author":"alice","body":"x","hlc":"\#(F.stamp(1))","kind":"note.create","note":"0123456789abcdef0123456789abcdef"}"#
         #expect(throws: SyncCoreError.invalidValue(field: "note", reason: "a new note's id must derive from its operation's hlc")) {

@@ -13,6 +13,16 @@ ALTER TABLE replica ADD COLUMN signing_key TEXT;
 ALTER TABLE operations ADD COLUMN id TEXT;
 -- `operations.changeset` holds the changeset's id (the SHA-256 of what its replica signed).
 
+-- Whether the server is known to hold the operation: set when it came from the server, or
+-- when a pull brought this replica's own operation back. After a pull that reached the end,
+-- an operation of this user that was pushed but is not echoed was lost by the server (it
+-- was restored from a backup): it is pushed again. What `annot sync` must push is this
+-- user's operations that are not echoed, which the partial index below finds without
+-- scanning what came from the server, the bulk of the log.
+ALTER TABLE operations ADD COLUMN echoed INTEGER NOT NULL DEFAULT 1;
+DROP INDEX operations_pending_push;
+CREATE INDEX operations_unechoed ON operations (author, seq) WHERE echoed = 0;
+
 -- Every changeset held, with what it takes to verify and relay it.
 CREATE TABLE changesets (
     id          TEXT PRIMARY KEY,

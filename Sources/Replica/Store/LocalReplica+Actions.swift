@@ -57,7 +57,12 @@ extension LocalReplica {
                 guard !additions.isEmpty else {
                     throw ReplicaError.tagNotOnArticle(article: article, tag: name.rawValue)
                 }
-                try builder.add { _ in .removeTag(article: articleID, tag: name, removes: additions) }
+                // At most 1000 references an operation: more live additions (someone added
+                // the tag over and over) take several removals, in the same changeset.
+                for start in stride(from: 0, to: additions.count, by: WireFormat.maxReferences) {
+                    let chunk = Array(additions[start..<min(additions.count, start + WireFormat.maxReferences)])
+                    try builder.add { _ in .removeTag(article: articleID, tag: name, removes: chunk) }
+                }
             }
             return UntagResult(article: article, removed: names.map(\.rawValue))
         }.1
@@ -101,7 +106,7 @@ extension LocalReplica {
         let body = try Self.noteBody(body)
         return try perform { db, builder in
             let (note, heads) = try Self.liveNote(notePrefix, db)
-            try builder.add { _ in .editNote(note: note, body: body, base: heads) }
+            try Self.supersede(heads, of: note, body: body, &builder)
             return note.rawValue
         }.1
     }
@@ -110,9 +115,28 @@ extension LocalReplica {
     public func deleteNote(_ notePrefix: String) throws(ReplicaError) -> String {
         try perform { db, builder in
             let (note, heads) = try Self.liveNote(notePrefix, db)
-            try builder.add { _ in .deleteNote(note: note, base: heads) }
+            try Self.supersede(heads, of: note, body: nil, &builder)
             return note.rawValue
         }.1
+    }
+
+    /// Writes a note's new version (an edit with `body`, or a deletion) that supersedes every
+    /// head. At most 1000 references an operation: with more heads (a thousand concurrent
+    /// edits), the versions are chained in one changeset, each superseding the one before
+    /// and the next thousand heads, so that the last one supersedes them all.
+    static func supersede(_ heads: [Timestamp], of note: EntityID, body: String?, _ builder: inout ChangesetBuilder) throws {
+        var remaining = heads[...]
+        var previous: Timestamp?
+        repeat {
+            var base = previous.map { [$0] } ?? []
+            let room = WireFormat.maxReferences - base.count
+            base += remaining.prefix(room)
+            remaining = remaining.dropFirst(room)
+            let version = base
+            previous = try builder.add { _ in
+                body.map { .editNote(note: note, body: $0, base: version) } ?? .deleteNote(note: note, base: version)
+            }.timestamp
+        } while !remaining.isEmpty
     }
 
     static func liveNote(_ prefix: String, _ db: Database) throws -> (EntityID, [Timestamp]) {

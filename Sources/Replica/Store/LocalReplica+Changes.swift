@@ -12,7 +12,7 @@ extension LocalReplica {
     public func changes(since cursor: Int = 0, limit: Int = .max) throws(ReplicaError) -> ChangesPage {
         try ReplicaError.guarded {
             try database.read { db in
-                let rows = try LoggedOperation.fetchAll(
+                var rows = try LoggedOperation.fetchAll(
                     db,
                     sql: """
                         SELECT o.seq, o.changeset, c.key, c.signature, o.payload
@@ -20,6 +20,17 @@ extension LocalReplica {
                         WHERE o.seq > ? ORDER BY o.seq LIMIT ?
                         """,
                     arguments: [cursor, limit == .max ? -1 : limit])
+                // A changeset is signed whole: a cursor inside one (not one this command
+                // printed) starts at the next changeset, and a limit ends at the last whole one.
+                if let inside = try String.fetchOne(db, sql: "SELECT changeset FROM operations WHERE seq = ?", arguments: [cursor]) {
+                    rows = Array(rows.drop { $0.changeset == inside })
+                }
+                if limit != .max, rows.count == limit, let last = rows.last,
+                    try String.fetchOne(db, sql: "SELECT changeset FROM operations WHERE seq > ? ORDER BY seq LIMIT 1", arguments: [last.seq])
+                        == last.changeset
+                {
+                    rows.removeAll { $0.changeset == last.changeset }
+                }
                 let last = rows.last?.seq ?? cursor
                 return ChangesPage(document: LoggedOperation.document(rows), operations: rows.count, cursor: last)
             }
@@ -50,6 +61,7 @@ extension LocalReplica {
         let applier = OperationApplier(db: db, now: now)
         let directory = KeyDirectory(db)
         var report = ApplyReport()
+        let anyHeld = try Bool.exists(db, "SELECT 1 FROM held_changesets LIMIT 1", [])
         for changeset in changesets {
             report.changesets += 1
             report.operations += changeset.operations.count
@@ -58,7 +70,24 @@ extension LocalReplica {
                 report.held += 1
                 continue
             }
-            for operation in changeset.operations { try clock.observe(operation.timestamp, now: now) }
+            // The drift bound: a changeset stamped too far ahead of this clock is refused by
+            // file, and held when it comes from the server (which took it within its own
+            // bound), so that one operation never stops the rest of a pull; it is tried
+            // again at the next sync.
+            var observed = clock
+            var drift: SyncCoreError?
+            for operation in changeset.operations {
+                do { try observed.observe(operation.timestamp, now: now) } catch {
+                    drift = error
+                    break
+                }
+            }
+            if let drift {
+                guard origin == .server else { throw drift }
+                try hold(changeset, reason: drift.description, origin: origin, now: now, db)
+                report.held += 1
+                continue
+            }
             let outcome: OperationApplier.Outcome
             do {
                 outcome = try applier.apply(changeset, origin: origin)
@@ -70,9 +99,16 @@ extension LocalReplica {
                 report.held += 1
                 continue
             }
+            clock = observed
             switch outcome {
-            case .applied: report.applied += changeset.operations.count
-            case .duplicate: report.duplicates += changeset.operations.count
+            case .applied:
+                report.applied += changeset.operations.count
+                // A copy held earlier (from a file, or before its key was known) is done with.
+                if anyHeld {
+                    try db.execute(sql: "DELETE FROM held_changesets WHERE id = ?", arguments: [changeset.id.rawValue])
+                }
+            case .duplicate:
+                report.duplicates += changeset.operations.count
             }
         }
         try Self.store(clock: clock, db)
@@ -104,7 +140,7 @@ extension LocalReplica {
         let rows = try Row.fetchAll(db, sql: "SELECT id, document, origin, reason FROM held_changesets ORDER BY received_at, id")
         for row in rows {
             let id: String = row["id"]
-            guard let changeset = try WireFormat.decode(Data((row["document"] as String).utf8)).first else { continue }
+            guard let changeset = (try? WireFormat.decode(Data((row["document"] as String).utf8)))?.first else { continue }
             let origin = Origin(rawValue: row["origin"]) ?? .file
             let verdict: KeyDirectory.Verdict
             do {
@@ -118,9 +154,19 @@ extension LocalReplica {
                 }
                 continue
             }
-            try db.execute(sql: "DELETE FROM held_changesets WHERE id = ?", arguments: [id])
-            let report = try apply([changeset], origin: origin, db)
-            released += report.changesets - report.held
+            // Each in a savepoint of its own: one that still cannot be applied (a timestamp
+            // too far ahead, a collision) stays held with its new reason, and never stops the
+            // others, or the sync that released them.
+            do {
+                try db.inSavepoint {
+                    try db.execute(sql: "DELETE FROM held_changesets WHERE id = ?", arguments: [id])
+                    let report = try apply([changeset], origin: origin, db)
+                    released += report.changesets - report.held
+                    return .commit
+                }
+            } catch let error where !(error is DatabaseError) {
+                try db.execute(sql: "UPDATE held_changesets SET reason = ? WHERE id = ?", arguments: ["\(error)", id])
+            }
         }
         return released
     }

@@ -10,6 +10,11 @@ extension LocalReplica {
     /// default body limit.
     static let importChunkBytes = 1024 * 1024
 
+    /// The length of `text` once written as a JSON string value by the wire format.
+    static func encodedLength(_ text: String) -> Int {
+        text.utf8.reduce(2) { length, byte in length + (byte < 0x20 ? 6 : byte == 0x22 || byte == 0x5C ? 2 : 1) }
+    }
+
     /// Imports articles from files, all or nothing.
     ///
     /// An article already held with the same text is left as it is; with a different text
@@ -62,8 +67,10 @@ extension LocalReplica {
                         unchanged.append(file.id.rawValue)
                     } else {
                         let title = TitleExtractor.title(of: file.text)
-                        if pendingBytes > 0, pendingBytes + file.text.utf8.count > Self.importChunkBytes { try flush() }
-                        pendingBytes += file.text.utf8.count
+                        // Counted as the wire format writes it: escaping can make a text longer.
+                        let bytes = Self.encodedLength(file.text)
+                        if pendingBytes > 0, pendingBytes + bytes > Self.importChunkBytes { try flush() }
+                        pendingBytes += bytes
                         try builder.add { _ in .importArticle(article: file.id, title: title, text: file.text) }
                         imported.append(file.id.rawValue)
                         if builder.operations.count >= Self.importChunk { try flush() }

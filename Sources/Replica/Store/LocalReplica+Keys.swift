@@ -60,30 +60,50 @@ extension LocalReplica {
         }
     }
 
-    /// Records the server's key directory, then applies what was held for want of it.
-    /// - Throws: ``ReplicaError/keyConflict(_:)`` when the server binds a key to another
-    ///   user than this replica already knows it as (the server lies, or was replaced).
+    /// What recording the server's key directory did.
+    public struct KeyRecording: Sendable {
+        /// Held changesets applied now that their keys are known.
+        public var released = 0
+        /// Bindings refused because this replica knows the key as someone else's: the server
+        /// lies, or a key trusted by hand was wrong. One line each, for a warning.
+        public var conflicts: [String] = []
+    }
+
+    /// Records the server's key directory, then applies what was held for want of it. A
+    /// binding that contradicts one this replica holds is not taken (the replica's stands,
+    /// and the changesets of that key stay refused or held), and reported in `conflicts`.
     @discardableResult
-    public func recordServerKeys(_ bindings: [SyncProtocol.KeyBinding]) throws(ReplicaError) -> Int {
+    public func recordServerKeys(_ bindings: [SyncProtocol.KeyBinding]) throws(ReplicaError) -> KeyRecording {
         try ReplicaError.guarded {
             try database.write { db in
+                var recording = KeyRecording()
                 for binding in bindings {
                     guard binding.replica == binding.key.replica else {
                         throw ReplicaError.protocolViolation(
                             "the server's key directory gives key \(binding.key.rawValue.prefix(16))… the wrong replica id")
                     }
-                    try Self.bind(key: binding.key, user: binding.user.rawValue, role: binding.role, source: "server", db)
+                    do {
+                        try Self.bind(key: binding.key, user: binding.user.rawValue, role: binding.role, source: "server", db)
+                    } catch let conflict as ReplicaError {
+                        recording.conflicts.append("the server says \(conflict.description)")
+                    }
                 }
-                return try releaseHeld(db)
+                recording.released = try releaseHeld(db)
+                return recording
             }
         }
     }
 
     static func bind(key: ReplicaKey, user: String, role: String?, source: String, _ db: Database) throws {
+        let known = try Bool.exists(db, "SELECT 1 FROM keys WHERE key = ?", [key.rawValue])
+        guard source == "self" || known || !key.isWeak else {
+            throw ReplicaError.keyConflict(
+                "key \(key.rawValue.prefix(16))… is a point of small order, for which anyone can forge signatures: it is not trusted")
+        }
         if let existing = try String.fetchOne(db, sql: "SELECT user_name FROM keys WHERE key = ?", arguments: [key.rawValue]) {
             guard existing == user else {
                 throw ReplicaError.keyConflict(
-                    "key \(key.rawValue.prefix(16))… is already known here as \(existing)'s, not \(user)'s; nothing was changed")
+                    "key \(key.rawValue.prefix(16))… is \(user)'s, but it is known here as \(existing)'s; nothing was changed")
             }
             // The server's word on roles is news for every key, this replica's own included
             // (its user's role decides whether it may import).

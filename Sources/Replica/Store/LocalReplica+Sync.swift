@@ -85,14 +85,15 @@ extension LocalReplica {
                 // boundary at or past `limit`. (A changeset's operations need not be
                 // contiguous in the log: a file may bring the rest of a changeset long after
                 // its start, so "the rest of the last changeset" must never reach past other
-                // operations.) Only this user's changesets are pushed: the key directory
-                // bound each one's key to its author when it was applied.
+                // operations.) Only this user's changesets are pushed (the key directory
+                // bound each one's key to its author when it was applied), and only those the
+                // server is not known to hold (`echoed`).
                 let pending = try LoggedOperation.fetchCursor(
                     db.cachedStatement(
                         sql: """
                             SELECT o.seq, o.changeset, c.key, c.signature, o.payload
-                            FROM operations o INDEXED BY operations_pending_push JOIN changesets c ON c.id = o.changeset
-                            WHERE o.seq > ? AND o.author = ? AND o.origin <> 'server'
+                            FROM operations o INDEXED BY operations_unechoed JOIN changesets c ON c.id = o.changeset
+                            WHERE o.seq > ? AND o.author = ? AND o.echoed = 0
                                 AND o.changeset NOT IN (SELECT id FROM refused_changesets)
                             ORDER BY o.seq
                             """),
@@ -123,8 +124,8 @@ extension LocalReplica {
                 return try Int.fetchOne(
                     db,
                     sql: """
-                        SELECT count(*) FROM operations INDEXED BY operations_pending_push
-                        WHERE seq > ? AND author = ? AND origin <> 'server' AND changeset NOT IN (SELECT id FROM refused_changesets)
+                        SELECT count(*) FROM operations INDEXED BY operations_unechoed
+                        WHERE seq > ? AND author = ? AND echoed = 0 AND changeset NOT IN (SELECT id FROM refused_changesets)
                         """,
                     arguments: [cursor, user]) ?? 0
             }
@@ -143,6 +144,26 @@ extension LocalReplica {
         }
     }
 
+    /// Forgets the server's refusals, so that the next sync sends those changesets again
+    /// (after an admin made the user a curator, say). - Returns: how many there were.
+    @discardableResult
+    public func forgetRefusals() throws(ReplicaError) -> Int {
+        try ReplicaError.guarded {
+            try database.write { db in
+                try db.execute(sql: "DELETE FROM refused_changesets")
+                let forgotten = db.changesCount
+                // Their operations are behind the push cursor: send from before the first.
+                if let first = try Int.fetchOne(
+                    db, sql: "SELECT min(seq) FROM operations INDEXED BY operations_unechoed WHERE echoed = 0 AND author = (SELECT user_name FROM replica)")
+                {
+                    try db.execute(
+                        sql: "UPDATE remotes SET push_cursor = min(push_cursor, ?) WHERE name = ?", arguments: [first - 1, Self.remoteName])
+                }
+                return forgotten
+            }
+        }
+    }
+
     /// This user's changesets the server refused, with its reasons.
     public func refusedChangesets() throws(ReplicaError) -> [RefusedChangeset] {
         try ReplicaError.guarded {
@@ -154,6 +175,30 @@ extension LocalReplica {
                         LEFT JOIN operations o ON o.changeset = r.id GROUP BY r.id ORDER BY r.refused_at, r.id
                         """
                 ).map { RefusedChangeset(id: $0["id"], code: $0["code"], reason: $0["reason"], operations: $0["operations"]) }
+            }
+        }
+    }
+
+    /// After a pull that reached the end: moves the push cursor back before the first
+    /// operation of this user that was pushed but did not come back from the server (a server
+    /// restored from a backup lost it), so that the next push sends it again.
+    /// - Returns: whether anything was lost.
+    public func pushAgainWhatTheServerLost() throws(ReplicaError) -> Bool {
+        try ReplicaError.guarded {
+            try database.write { db in
+                let user = try Self.identity(db, path: path).user.rawValue
+                let cursor = try Int.fetchOne(db, sql: "SELECT push_cursor FROM remotes WHERE name = ?", arguments: [Self.remoteName]) ?? 0
+                guard
+                    let first = try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT min(seq) FROM operations INDEXED BY operations_unechoed
+                            WHERE author = ? AND echoed = 0 AND seq <= ? AND changeset NOT IN (SELECT id FROM refused_changesets)
+                            """,
+                        arguments: [user, cursor])
+                else { return false }
+                try db.execute(sql: "UPDATE remotes SET push_cursor = ? WHERE name = ?", arguments: [first - 1, Self.remoteName])
+                return true
             }
         }
     }
@@ -197,14 +242,20 @@ extension LocalReplica {
     }
 
     /// Starts over with a server whose store is not the one the cursors came from (it was
-    /// replaced, or restored from an older backup): everything is pushed and pulled again,
-    /// which is harmless since both are idempotent.
+    /// replaced, or restored from an older backup): everything is pulled again, and
+    /// everything this user made, on any replica, pushed again, which is harmless since both
+    /// are idempotent.
     public func startOver(withStore storeID: String?) throws(ReplicaError) {
         try ReplicaError.guarded {
             try database.write { db in
                 try db.execute(
                     sql: "UPDATE remotes SET pull_cursor = 0, push_cursor = 0, cursor_operation = NULL, store_id = coalesce(?, store_id) WHERE name = ?",
                     arguments: [storeID, Self.remoteName])
+                // Every changeset of this user is to be pushed again, whatever replica made it:
+                // the server may have lost some whose own replica is gone. (Pulling them back
+                // marks them echoed again.)
+                let user = try Self.identity(db, path: path).user.rawValue
+                try db.execute(sql: "UPDATE operations SET echoed = 0 WHERE author = ? AND echoed = 1", arguments: [user])
             }
         }
     }

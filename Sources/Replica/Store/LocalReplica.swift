@@ -172,7 +172,7 @@ public final class LocalReplica: Sendable {
         let latest = try clockText.map { (text: String) throws(SyncCoreError) in try Timestamp(parsing: text) }
         return ReplicaIdentity(
             replica: replica, user: try UserName(row["user_name"]),
-            clock: HybridLogicalClock(replica: replica, latest: latest, maxDrift: UInt64(row["max_drift"] as Int64)),
+            clock: HybridLogicalClock(replica: replica, latest: latest, maxDrift: UInt64(clamping: row["max_drift"] as Int64)),
             signer: signer)
     }
 

@@ -26,40 +26,58 @@ struct OperationApplier {
     ///   another changeset: both mean a forgery or a copied replica, and nothing is applied.
     func apply(_ changeset: Changeset, origin: Origin) throws -> Outcome {
         let id = changeset.id.rawValue
-        var held = 0
-        let lookup = try db.cachedStatement(sql: "SELECT id, changeset FROM operations WHERE hlc = ?")
-        for operation in changeset.operations {
-            guard let row = try Row.fetchOne(lookup, arguments: [operation.timestamp.description]) else { continue }
-            let heldID: String? = row["id"]
-            guard heldID == operation.id.rawValue else {
-                throw ReplicaError.invalid(
-                    .collision(operation.timestamp, held: try OperationID(heldID ?? String(repeating: "0", count: 64)), received: operation.id))
+        let hlcs = changeset.operations.map(\.timestamp.description)
+        // A changeset is logged whole, in one transaction: its row says it is held.
+        if try Bool.exists(db, "SELECT 1 FROM changesets WHERE id = ?", [id]) {
+            if origin == .server {
+                // The server holds it: this replica's own operations it pushed are echoed.
+                let echo = try db.cachedStatement(sql: "UPDATE operations SET echoed = 1 WHERE hlc = ? AND echoed = 0")
+                for hlc in hlcs { try echo.execute(arguments: [hlc]) }
             }
-            guard (row["changeset"] as String) == id else { throw ReplicaError.changesetOverlap(operation.timestamp.description) }
-            held += 1
+            return .duplicate
         }
-        if held == changeset.operations.count { return .duplicate }
-        if held > 0 { throw ReplicaError.changesetOverlap(changeset.operations[0].timestamp.description) }
         try db.cachedStatement(sql: "INSERT INTO changesets (id, key, signature, author) VALUES (?, ?, ?, ?)")
             .execute(arguments: [id, changeset.key.rawValue, changeset.signature.rawValue, changeset.author.rawValue])
-        for operation in changeset.operations {
-            try apply(operation, changeset: id, origin: origin)
+        // Log every operation before applying any: a timestamp already held (the insert
+        // does nothing) is a collision or an overlap, and what was logged of the changeset is
+        // taken back before anything else was written.
+        let log = try db.cachedStatement(
+            sql: """
+                INSERT INTO operations (hlc, id, changeset, author, kind, article, subject, payload, origin, received_at, echoed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hlc) DO NOTHING
+                """)
+        let received = Int64(now)
+        for (index, operation) in changeset.operations.enumerated() {
+            let fields = operation.action.logFields
+            try log.execute(arguments: [
+                hlcs[index], operation.id.rawValue, id, operation.author.rawValue, fields.kind, fields.article, fields.subject,
+                operation.canonicalJSON, origin.rawValue, received, origin == .server,
+            ])
+            if db.changesCount == 0 { throw try refuse(changeset, held: index, hlcs: hlcs) }
+        }
+        for (index, operation) in changeset.operations.enumerated() {
+            try apply(operation, hlc: hlcs[index])
         }
         return .applied
     }
 
-    private func apply(_ operation: SyncOperation, changeset: String, origin: Origin) throws {
-        let hlc = operation.timestamp.description
+    /// Takes back the first `held` operations logged of `changeset` and its row, and names
+    /// what the replica holds in place of the next one.
+    private func refuse(_ changeset: Changeset, held: Int, hlcs: [String]) throws -> ReplicaError {
+        let remove = try db.cachedStatement(sql: "DELETE FROM operations WHERE hlc = ?")
+        for hlc in hlcs[..<held] { try remove.execute(arguments: [hlc]) }
+        try db.execute(sql: "DELETE FROM changesets WHERE id = ?", arguments: [changeset.id.rawValue])
+        let operation = changeset.operations[held]
+        let existing = try Row.fetchOne(db, sql: "SELECT id FROM operations WHERE hlc = ?", arguments: [hlcs[held]])
+        let heldID: String? = existing?["id"]
+        guard heldID == operation.id.rawValue else {
+            return .invalid(.collision(operation.timestamp, held: try OperationID(heldID ?? String(repeating: "0", count: 64)), received: operation.id))
+        }
+        return .changesetOverlap(hlcs[held])
+    }
+
+    private func apply(_ operation: SyncOperation, hlc: String) throws {
         let action = operation.action
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO operations (hlc, id, changeset, author, kind, article, subject, payload, origin, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            hlc, operation.id.rawValue, changeset, operation.author.rawValue, action.kind, action.article?.rawValue,
-            action.subject?.rawValue, operation.canonicalJSON, origin.rawValue, Int64(now),
-        ])
         let context = ApplyContext(db: db, hlc: hlc, author: operation.author.rawValue)
         let rule: any ReplicaApplicable =
             switch action {

@@ -20,6 +20,8 @@ public struct SyncSession {
         public var refused = 0
         /// Whether the server's log was not the one this replica last followed.
         public var startedOver = false
+        /// Whether work pushed earlier had to be pushed again (the server had lost it).
+        public var pushedAgain = false
         public var server = ""
     }
 
@@ -31,8 +33,14 @@ public struct SyncSession {
     public var pullPageSize = 5000
     /// Called with the number of operations received so far, after each page but the last.
     public var progress: (Int) -> Void = { _ in }
-    /// Called once when the sync starts over with a replaced or restored server.
-    public var startingOver: () -> Void = {}
+    /// Called with each warning a person should see (a key the server binds to someone
+    /// else than this replica knows).
+    public var warning: (String) -> Void = { _ in }
+
+    /// Called when the sync starts over: with `false` when the server's log is not the one
+    /// the cursors came from, with `true` when it lost work pushed earlier (either way, a
+    /// restored backup or a replaced store).
+    public var startingOver: (_ lostWork: Bool) -> Void = { _ in }
 
     /// Pull pages applied in one transaction: every commit writes out each index page its
     /// operations touched, so one commit per page made a long catch-up slower (a fresh pull
@@ -54,21 +62,31 @@ public struct SyncSession {
         var report = Report(server: remote.url)
         do {
             try claimKey()
-            try refreshKeys()
-            // Twice at most: once more when the server's log is not the one this replica's
-            // cursors came from.
-            for round in 0..<2 {
+            let conflicts = try refreshKeys()
+            for conflict in conflicts { warning(conflict) }
+            // Round again at most twice: when the server's log is not the one this replica's
+            // cursors came from, and when the server turns out to have lost pushed work.
+            for _ in 0..<3 {
                 var pushError: (any Error)?
                 do { try push(&report) } catch { pushError = error }
                 // Pull even when the push failed: one refused changeset must not stop this
                 // replica from receiving everyone else's work.
                 let end = try pull(&report)
                 if let pushError { throw pushError }
-                guard end == .startedOver, round == 0 else { break }
-                report.startedOver = true
-                startingOver()
+                if end == .startedOver {
+                    guard !report.startedOver else { break }
+                    report.startedOver = true
+                    startingOver(false)
+                    continue
+                }
+                // Everything pushed has now come back from the server, unless it lost some.
+                guard !report.pushedAgain, try replica.pushAgainWhatTheServerLost() else { break }
+                report.pushedAgain = true
+                startingOver(true)
             }
-            if report.held > 0 { try refreshKeys() }
+            if report.held > 0 {
+                for conflict in try refreshKeys() where !conflicts.contains(conflict) { warning(conflict) }
+            }
             report.held = try replica.heldChangesets().count
             try replica.recordSync(error: nil)
         } catch {
@@ -88,12 +106,14 @@ public struct SyncSession {
     }
 
     /// Reads the server's key directory into the replica's.
-    func refreshKeys() throws {
+    /// - Returns: the bindings refused, in words.
+    func refreshKeys() throws -> [String] {
         let data = try transport.send(method: "GET", path: "/v1/keys", body: nil)
         guard let directory = try? JSONDecoder().decode(SyncProtocol.KeyDirectory.self, from: Data(data)) else {
             throw ReplicaError.protocolViolation("the server answered GET /v1/keys with something that is not a key directory")
         }
-        try replica.recordServerKeys(directory.keys)
+        let recording = try replica.recordServerKeys(directory.keys)
+        return recording.conflicts
     }
 
     // MARK: - Push
@@ -113,8 +133,8 @@ public struct SyncSession {
                 try replica.markPushed(through: next.lastSeq)
                 report.pushed += outcome.accepted
                 report.alreadyOnServer += outcome.duplicates
-            } catch let rejection as SyncRejection where rejection.status == 413 && size > 1 {
-                size = max(1, size / 4)  // the server's limits are lower than ours: smaller batches
+            } catch let rejection as SyncRejection where rejection.status == 413 && next.changesets.count > 1 {
+                size = max(1, min(size, next.operations) / 4)  // the server's limits are lower than ours: smaller batches
             } catch let rejection as SyncRejection where Self.refusesChangeset(rejection) {
                 // One changeset the server will never take must not hold back the others:
                 // find it by pushing one changeset at a time, and set it aside.
@@ -131,11 +151,16 @@ public struct SyncSession {
 
     /// Whether a rejection is the server's final word on the changesets pushed (as opposed
     /// to a problem with the request, the user or the moment, which another sync may not have).
+    ///
+    /// `malformed` is not among them: it may mean an older server that does not know a
+    /// newer kind yet, and the changeset should go once the server is upgraded. A single
+    /// changeset too large for the server's limits (413) is, since it cannot be split.
     static func refusesChangeset(_ rejection: SyncRejection) -> Bool {
-        [
-            SyncProtocol.ErrorCode.importForbidden, SyncProtocol.ErrorCode.collision,
-            SyncProtocol.ErrorCode.changesetOverlap, SyncProtocol.ErrorCode.keyBoundElsewhere, "authorship", "malformed",
-        ].contains(rejection.code)
+        rejection.status == 413
+            || [
+                SyncProtocol.ErrorCode.importForbidden, SyncProtocol.ErrorCode.collision,
+                SyncProtocol.ErrorCode.changesetOverlap, SyncProtocol.ErrorCode.keyBoundElsewhere, "authorship",
+            ].contains(rejection.code)
     }
 
     // MARK: - Pull

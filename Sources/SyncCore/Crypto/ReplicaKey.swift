@@ -40,6 +40,23 @@ public struct ReplicaKey: Sendable, Hashable, Comparable, CustomStringConvertibl
         }.joined(separator: " ")
     }
 
+    /// Whether the key is a point of small order (the identity, or a point of order 2, 4 or
+    /// 8), for which signatures can be made without the private key: anyone could then sign
+    /// in the name of whoever claimed it. Such keys are refused wherever a key is bound to a
+    /// user (a claim, a first push, `annot key trust`).
+    ///
+    /// Tested by the forgery itself: the signature (R = identity, S = 0) verifies for a
+    /// message exactly when [k]A is the identity, which for a small-order A happens for one
+    /// message in at most 8, and never for a point of the prime-order subgroup (with or
+    /// without a torsion component). 64 messages miss a small-order key with probability
+    /// (7/8)^64 < 0.02%.
+    /// - Complexity: 64 signature verifications (a few milliseconds).
+    public var isWeak: Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else { return true }
+        let trivial = [0x01] + [UInt8](repeating: 0, count: 63)
+        return (0..<64).contains { index in key.isValidSignature(trivial, for: Array("annot-weak-key \(index)".utf8)) }
+    }
+
     /// Whether `signature` is this key's signature of `message`.
     public func verifies(_ signature: ChangesetSignature, of message: [UInt8]) -> Bool {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else { return false }

@@ -51,6 +51,13 @@ public enum Action: Sendable, Hashable {
     /// One line in words, as `annot log` shows it.
     public var summary: String { body.summary }
 
+    /// What an operation log records of the action besides its JSON: its kind, the article
+    /// it names, and the note or highlight it concerns (one dispatch for the three).
+    public var logFields: (kind: String, article: String?, subject: String?) {
+        let body = self.body
+        return (type(of: body).kind, body.mentionedArticle?.rawValue, body.subject?.rawValue)
+    }
+
     /// A one-line excerpt of at most 60 characters.
     static func excerpt(_ text: String) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")

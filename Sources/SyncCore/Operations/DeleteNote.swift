@@ -14,7 +14,7 @@ public struct DeleteNote: OperationKind {
     }
 
     init(reading fields: inout WireFields, stamp: Timestamp) throws(SyncCoreError) {
-        self.init(note: try fields.entityID("note"), base: try fields.timestamps("base"))
+        self.init(note: try fields.entityID("note"), base: try fields.references("base", before: stamp))
     }
 
     func write(to object: inout WireObject) {

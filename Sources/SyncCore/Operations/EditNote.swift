@@ -20,7 +20,7 @@ public struct EditNote: OperationKind {
     init(reading fields: inout WireFields, stamp: Timestamp) throws(SyncCoreError) {
         self.init(
             note: try fields.entityID("note"), body: try CreateNote.body(try fields.string("body")),
-            base: try fields.timestamps("base"))
+            base: try fields.references("base", before: stamp))
     }
 
     func write(to object: inout WireObject) {

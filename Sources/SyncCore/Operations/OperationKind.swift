@@ -110,6 +110,18 @@ struct WireFields {
         try TagName(wire: try string(key))
     }
 
+    /// A list of distinct timestamps, at most ``WireFormat/maxReferences``, each earlier
+    /// than `stamp`: an operation can only name what was made before it. (Honest replicas
+    /// observe before they stamp; a later timestamp could only be a guess at someone's
+    /// future work, made to cancel it in advance.)
+    mutating func references(_ key: String, before stamp: Timestamp) throws(SyncCoreError) -> [Timestamp] {
+        let list = try timestamps(key)
+        guard list.allSatisfy({ $0 < stamp }) else {
+            throw .invalidValue(field: key, reason: "an operation may only name operations made before it")
+        }
+        return list
+    }
+
     /// A list of distinct timestamps, at most ``WireFormat/maxReferences``.
     mutating func timestamps(_ key: String) throws(SyncCoreError) -> [Timestamp] {
         let list = try array(key)

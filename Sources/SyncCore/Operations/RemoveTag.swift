@@ -19,7 +19,7 @@ public struct RemoveTag: OperationKind {
     }
 
     init(reading fields: inout WireFields, stamp: Timestamp) throws(SyncCoreError) {
-        self.init(article: try fields.articleID(), tag: try fields.tag(), removes: try fields.timestamps("removes"))
+        self.init(article: try fields.articleID(), tag: try fields.tag(), removes: try fields.references("removes", before: stamp))
     }
 
     func write(to object: inout WireObject) {

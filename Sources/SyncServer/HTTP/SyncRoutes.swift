@@ -9,6 +9,7 @@ struct SyncRoutes: Sendable {
     let configuration: SyncServerConfiguration
     let metrics: SyncMetrics
     let wallClock: any WallClock
+    let weakKeys = WeakKeyCheck()
 
     // MARK: - Push and pull
 
@@ -35,6 +36,8 @@ struct SyncRoutes: Sendable {
             guard changeset.author.rawValue == user.name else {
                 throw SyncServerError.authorship(changeset.author.rawValue, user: user.name)
             }
+            // Before the store's lock: a weak key must never be bound (checked once per key).
+            guard await !weakKeys.isWeak(changeset.key) else { throw SyncServerError.weakKey(changeset.key.rawValue) }
             for operation in changeset.operations {
                 do { try clock.check(operation.timestamp, now: now) } catch { throw SyncServerError.malformed(error) }
                 if case .importArticle = operation.action, !user.role.canImport {
@@ -82,6 +85,7 @@ struct SyncRoutes: Sendable {
         guard let name = try? UserName(user.name), claim.verifies(for: name) else {
             throw SyncServerError.forbidden("the signature does not prove that this replica holds the key it claims")
         }
+        guard await !weakKeys.isWeak(claim.key) else { throw SyncServerError.weakKey(claim.key.rawValue) }
         let owner = try await StoreCall.run { try await store.claim(key: claim.key, for: user.name) }
         guard owner == user.name else {
             throw SyncServerError.keyBoundElsewhere(key: claim.key.rawValue, owner: owner, user: user.name)

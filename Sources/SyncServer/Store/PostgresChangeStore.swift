@@ -191,8 +191,8 @@ public final class PostgresChangeStore: ChangeStore {
                 SELECT k, r, u, \(now) FROM unnest(\(bindings.keys)::text[], \(bindings.replicas)::text[], \(bindings.users)::text[]) AS t(k, r, u)
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
-            // A claim through POST /v1/keys does not take the log lock: make sure none bound
-            // one of these keys to someone else in the meantime.
+            // Claims take the log lock too, so none can have bound one of these keys in the
+            // meantime; checked all the same, since a wrong owner would be a forgery.
             for try await (key, owner) in try await connection.query(
                 "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(bindings.keys))", logger: logger
             ).decode((String, String).self) where owners[key] != owner {
@@ -265,19 +265,24 @@ public final class PostgresChangeStore: ChangeStore {
         }
     }
 
+    /// Claims take the `log_head` lock, as pushes do, so that a claim and a push that binds
+    /// the same key never race (a push reads the owners of its keys under that lock).
     public func claim(key: ReplicaKey, for user: String) async throws -> String {
         try await guarded { [client, logger] in
-            try await client.query(
-                """
-                INSERT INTO replica_keys (key, replica, user_name, bound_at)
-                VALUES (\(key.rawValue), \(key.replica.rawValue), \(user), \(Self.now())) ON CONFLICT DO NOTHING
-                """, logger: logger)
-            for try await owner in try await client.query(
-                "SELECT user_name FROM replica_keys WHERE key = \(key.rawValue)", logger: logger
-            ).decode(String.self) {
-                return owner
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT seq FROM log_head WHERE singleton = 1 FOR UPDATE", logger: logger)
+                try await connection.query(
+                    """
+                    INSERT INTO replica_keys (key, replica, user_name, bound_at)
+                    VALUES (\(key.rawValue), \(key.replica.rawValue), \(user), \(Self.now())) ON CONFLICT DO NOTHING
+                    """, logger: logger)
+                for try await owner in try await connection.query(
+                    "SELECT user_name FROM replica_keys WHERE key = \(key.rawValue)", logger: logger
+                ).decode(String.self) {
+                    return owner
+                }
+                return user
             }
-            return user
         }
     }
 
