@@ -44,6 +44,14 @@ struct Annot: ParsableCommand {
     /// would invite running it again.
     static func main() {
         do {
+            // Swift turns bytes that are not UTF-8 into U+FFFD without a word: a tag or a
+            // note would then hold something else than what was typed.
+            for index in 1..<Int(CommandLine.argc) {
+                guard let argument = CommandLine.unsafeArgv[index], String(validatingCString: argument) != nil else {
+                    Output.note("annot: error: argument \(index) is not valid UTF-8 (see 'annot help')")
+                    Foundation.exit(ExitCode.validationFailure.rawValue)
+                }
+            }
             let arguments = Array(CommandLine.arguments.dropFirst())
             var command = try DirectInvocation.command(for: arguments) ?? parseAsRoot(arguments)
             try command.run()

@@ -11,14 +11,16 @@ enum Output {
         write(data + Data("\n".utf8))
     }
 
-    /// Writes one line of text on standard output.
+    /// Writes one line of text on standard output, with control characters from other
+    /// users' text shown, not obeyed (``TerminalText``); `escaping: false` for text whose
+    /// only escapes are annot's own (the colours of `annot show`).
     ///
     /// Rather than `print`: the standard library's `print` takes `Any` and asks the runtime
     /// which protocols the value conforms to, and each first such lookup scans every
     /// conformance in the binary, which is a noticeable share of a short command.
-    static func line(_ text: String) {
+    static func line(_ text: String, escaping: Bool = true) {
+        var text = escaping ? TerminalText.escaped(text) : text
         guard let stream = standardOutput else { return FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-        var text = text
         text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
         _ = fputc(0x0A, stream)
     }
@@ -37,9 +39,10 @@ enum Output {
         data.withUnsafeBytes { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
     }
 
-    /// Prints a line on standard error.
+    /// Prints a line on standard error (escaped like ``line(_:escaping:)``: a server's
+    /// message is someone else's text too).
     static func note(_ text: String) {
-        toStandardError(text + "\n")
+        toStandardError(TerminalText.escaped(text) + "\n")
     }
 
     /// Writes `text` on standard error as it is: progress that redraws itself with `\r`.

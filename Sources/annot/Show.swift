@@ -21,7 +21,9 @@ extension Annot {
             Output.line("\(detail.id) · imported by \(detail.importedBy)")
             Output.line("Tags: " + (detail.tags.isEmpty ? "none" : detail.tags.joined(separator: ", ")))
             Output.line("")
-            Output.line(Self.marked(detail.text, highlights: detail.highlights, colour: Output.stdoutIsTerminal))
+            // The text's own control characters are escaped around the markers, which are
+            // the only escapes `annot show` writes.
+            Output.line(Self.marked(detail.text, highlights: detail.highlights, colour: Output.stdoutIsTerminal), escaping: false)
             if !detail.highlights.isEmpty {
                 Output.line("\nHighlights:")
                 for highlight in detail.highlights {
@@ -49,14 +51,19 @@ extension Annot {
                     spans.append((highlight.start, highlight.end))
                 }
             }
-            var scalars = Array(text.unicodeScalars)
-            for (start, end) in spans.reversed() where end <= scalars.count {
-                scalars.insert(contentsOf: close.unicodeScalars, at: end)
-                scalars.insert(contentsOf: open.unicodeScalars, at: start)
+            let scalars = Array(text.unicodeScalars)
+            func escaped(_ range: Range<Int>) -> String {
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: scalars[range])
+                return TerminalText.escaped(String(view))
             }
-            var view = String.UnicodeScalarView()
-            view.append(contentsOf: scalars)
-            return String(view)
+            var out = ""
+            var position = 0
+            for (start, end) in spans where end <= scalars.count {
+                out += escaped(position..<start) + open + escaped(start..<end) + close
+                position = end
+            }
+            return out + escaped(position..<scalars.count)
         }
     }
 }

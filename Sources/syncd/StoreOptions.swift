@@ -40,7 +40,16 @@ struct StoreOptions: ParsableArguments {
 
     /// Runs `body` with the store open and ready (its services running, its schema
     /// migrated), for short commands such as `syncd user add`.
-    func withStore<T: Sendable>(_ body: @escaping @Sendable (any ChangeStore) async throws -> T) async throws -> T {
+    /// - Parameter existing: refuse a `--data` folder that holds no store yet (a command
+    ///   that only reads or changes users must not make an empty store for a typo).
+    func withStore<T: Sendable>(
+        existing: Bool = false, _ body: @escaping @Sendable (any ChangeStore) async throws -> T
+    ) async throws -> T {
+        if existing, storeURL == nil, let data,
+            !FileManager.default.fileExists(atPath: (data as NSString).appendingPathComponent("syncd.sqlite"))
+        {
+            throw ValidationError("no store in \(data): check --data (a new store is made by 'syncd serve' or 'syncd user add')")
+        }
         var logger = Logger(label: "syncd")
         logger.logLevel = .error
         let store = try open(logger: logger)

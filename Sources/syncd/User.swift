@@ -37,7 +37,7 @@ extension Syncd {
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                for user in try await store.withStore({ try await $0.users() }) {
+                for user in try await store.withStore(existing: true, { try await $0.users() }) {
                     print("\(user.name)\t\(user.role.rawValue)\(user.revoked ? "\trevoked" : "")")
                 }
             }
@@ -51,7 +51,7 @@ extension Syncd {
 
             func run() async throws {
                 let name = self.name
-                guard try await store.withStore({ try await $0.revokeUser(named: name) }) else {
+                guard try await store.withStore(existing: true, { try await $0.revokeUser(named: name) }) else {
                     throw SyncServerError(.notFound, code: "not_found", "no user named '\(name)'")
                 }
                 print("Revoked \(name).")

@@ -16,6 +16,10 @@ struct AnnotCLI {
     func pending() throws -> Int? { try run(["status", "--json"]).json?["pending"] as? Int }
 
     let replica: String
+    /// The program run (annot, unless a test runs it through another).
+    var executable: String = AnnotCLI.binary
+    /// Arguments before the command's own (for a program that runs annot).
+    var prefix: [String] = []
 
     /// Trusts `other`'s replica key as its user's (`annot key trust`), as analysts who
     /// sync by file do after comparing fingerprints.
@@ -51,11 +55,19 @@ struct AnnotCLI {
         return process.wait()
     }
 
+    /// Runs the binary with `arguments` and a last argument of raw bytes (which need not be
+    /// UTF-8, so cannot be a Swift string): through `sh`, whose `printf` writes the bytes.
+    func runRaw(_ arguments: [String], rawLast bytes: [UInt8]) throws -> Result {
+        let octal = bytes.map { "\\" + String($0, radix: 8) }.joined()
+        let shell = AnnotCLI(replica: replica, executable: "/bin/sh")
+        return try shell.run(["-c", "exec \"$0\" \"$@\" \"$(printf '\(octal)')\"", Self.binary] + arguments)
+    }
+
     /// Starts the binary without waiting for it.
     func start(_ arguments: [String], stdin: Data? = nil, environment extra: [String: String] = [:]) throws -> Running {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = prefix + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["ANNOT_REPLICA"] = replica
         environment.merge(extra) { _, new in new }

@@ -141,4 +141,64 @@ struct AnnotEndToEndTests {
         let tagHelp = try cli.run(["help", "note"])
         #expect(tagHelp.stdout.contains("--edit"))
     }
+
+    // MARK: - Secrets, read-only replicas, arguments
+
+    @Test func theReplicaAndItsFolderArePrivateWhateverTheUmask() throws {
+        let folder = self.folder.path("private")
+        let cli = AnnotCLI(replica: folder + "/replica.sqlite")
+        let created = try cli.run(["init", "--user", "alice"], environment: [:])
+        #expect(created.status == 0, "\(created.stderr)")
+        let file = try FileManager.default.attributesOfItem(atPath: cli.replica)[.posixPermissions] as? Int
+        let directory = try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int
+        #expect(file == 0o600)
+        #expect(directory == 0o700)
+    }
+
+    @Test func theTokenCanComeFromStandardInputOrTheEnvironment() throws {
+        let alice = try analyst("alice")
+        #expect(try alice.run(["remote", "set", "http://127.0.0.1:9"], stdin: Data("annot_fromstdin\n".utf8)).status == 0)
+        #expect(try Self.token(of: alice) == "annot_fromstdin")
+        #expect(try alice.run(["remote", "set", "http://127.0.0.1:9"], environment: ["ANNOT_TOKEN": "annot_fromenv"]).status == 0)
+        #expect(try Self.token(of: alice) == "annot_fromenv")
+        Self.expectCleanFailure(try alice.run(["remote", "set", "http://127.0.0.1:9"], stdin: Data()), mentioning: ["no token"])
+    }
+
+    static func token(of cli: AnnotCLI) throws -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", cli.replica, "SELECT token FROM remotes"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aReplicaThatCannotBeWrittenCanStillBeRead() throws {
+        // Given a replica the user may read but not write
+        let alice = try analyst("alice")
+        #expect(try alice.run(["tag", "003", "precondition"]).status == 0)
+        chmod(alice.replica, 0o444)
+        defer { chmod(alice.replica, 0o600) }
+        // (root may write anything: as root, the commands run as nobody, who may only read)
+        let reader = getuid() == 0
+            ? AnnotCLI(replica: alice.replica, executable: "/usr/bin/setpriv", prefix: ["--reuid=65534", "--regid=65534", "--clear-groups", AnnotCLI.binary])
+            : alice
+        // Then reading works, and writing says why not, in one line
+        let listed = try reader.run(["list", "--tag", "precondition"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.stdout.hasPrefix("003_"))
+        Self.expectCleanFailure(try reader.run(["tag", "003", "more"]), mentioning: ["read-only"])
+    }
+
+    @Test func anArgumentThatIsNotUTF8IsRefused() throws {
+        let alice = try analyst("alice")
+        // Bytes of Latin-1 "café": not UTF-8
+        let result = try alice.runRaw(["tag", "003"], rawLast: [0x63, 0x61, 0x66, 0xE9])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("not valid UTF-8"), "\(result.stderr)")
+        #expect(try alice.run(["tags"]).stdout.contains("No tags"))
+    }
 }

@@ -36,14 +36,23 @@ public final class LocalReplica: Sendable {
             let existing = try open(at: path, wallClock: wallClock)
             if (try? existing.identity()) != nil { throw .alreadyExists(path: path) }
         }
+        // The replica holds the user's token and private key: its folder (when made here) is
+        // private to the user, and so is the file, whatever the umask.
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw .unreadable(path: directory, reason: "cannot create the folder")
             }
         }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw .unreadable(path: path, reason: "cannot create the file")
+            }
+        }
+        chmod(path, 0o600)
         let replica = try connect(path: path, wallClock: wallClock)
         let signer = signer ?? ReplicaSigner()
         try ReplicaError.guarded {
@@ -77,7 +86,12 @@ public final class LocalReplica: Sendable {
     private static func connect(path: String, wallClock: any WallClock) throws(ReplicaError) -> LocalReplica {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
+        // A replica the user may read but not write (a colleague's copy, a read-only mount):
+        // the read commands work, and a write says the replica is read-only.
+        let readOnly = FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0
+        configuration.readonly = readOnly
         configuration.prepareDatabase { db in
+            guard !readOnly else { return }
             // WAL mode is persistent in the file: this only writes on the replica's first
             // open. (GRDB's `journalMode = .wal` also writes a throw-away table whenever
             // the -wal file is missing, for the sake of DatabasePool readers; a replica
@@ -96,7 +110,12 @@ public final class LocalReplica: Sendable {
         }
         let database: DatabaseQueue
         do {
-            database = try DatabaseQueue(path: path, configuration: configuration)
+            // Read-only, the write-ahead log's shared memory may be impossible to create (the
+            // folder is not the user's either): the file is then read as it is on disk, as an
+            // immutable snapshot (SQLite's `immutable` URI parameter), which also skips the
+            // log a writer may be adding to at the same time.
+            let location = readOnly ? Self.immutableURI(path) : path
+            database = try DatabaseQueue(path: location, configuration: configuration)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw .notAReplica(path: path, reason: "not an SQLite database")
         } catch {
@@ -108,6 +127,18 @@ public final class LocalReplica: Sendable {
         }
         if format == 1 { throw .formatOne(path: path) }
         return LocalReplica(path: path, database: database, wallClock: wallClock)
+    }
+
+    /// A URI naming `path` read-only and immutable.
+    static func immutableURI(_ path: String) -> String {
+        var encoded = ""
+        for character in path.unicodeScalars {
+            switch character {
+            case "%", "?", "#": encoded += String(format: "%%%02X", character.value)
+            default: encoded.unicodeScalars.append(character)
+            }
+        }
+        return "file:\(encoded)?mode=ro&immutable=1"
     }
 
     private static func migrate(_ database: DatabaseQueue, path: String) throws(ReplicaError) {

@@ -79,18 +79,17 @@ struct OperationApplier {
     private func apply(_ operation: SyncOperation, hlc: String) throws {
         let action = operation.action
         let context = ApplyContext(db: db, hlc: hlc, author: operation.author.rawValue)
-        let rule: any ReplicaApplicable =
-            switch action {
-            case .importArticle(let body): body
-            case .addTag(let body): body
-            case .removeTag(let body): body
-            case .createNote(let body): body
-            case .editNote(let body): body
-            case .deleteNote(let body): body
-            case .createHighlight(let body): body
-            case .deleteHighlight(let body): body
-            }
-        try rule.apply(in: context)
+        // Dispatched by a switch, not through an existential: this runs for every operation.
+        switch action {
+        case .importArticle(let body): try body.apply(in: context)
+        case .addTag(let body): try body.apply(in: context)
+        case .removeTag(let body): try body.apply(in: context)
+        case .createNote(let body): try body.apply(in: context)
+        case .editNote(let body): try body.apply(in: context)
+        case .deleteNote(let body): try body.apply(in: context)
+        case .createHighlight(let body): try body.apply(in: context)
+        case .deleteHighlight(let body): try body.apply(in: context)
+        }
     }
 }
 

@@ -186,6 +186,17 @@ struct SyncRoutes: Sendable {
         guard user.role.canManageUsers else { throw SyncServerError.forbidden("only admins may manage users") }
     }
 
+    /// Refuses to revoke or demote `name` when it is the only admin left: nobody could
+    /// manage users over HTTP any more.
+    func refuseToRemoveTheLastAdmin(_ name: String) async throws {
+        let admins = try await StoreCall.run { try await store.users() }.filter { $0.role == .admin && !$0.revoked }
+        if admins.map(\.name) == [name] {
+            throw SyncServerError(
+                .conflict, code: "last_admin",
+                "'\(name)' is the only admin: make another user an admin first (syncd user add NAME --role admin)")
+        }
+    }
+
     /// `POST /v1/users`: adds a user (or renews its token); the token is in the response, once.
     func addUser(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         try requireAdmin(context)
@@ -194,6 +205,7 @@ struct SyncRoutes: Sendable {
             throw SyncServerError.badRequest(#"the body must be {"name": "…", "role": "reader|annotator|curator|admin"}"#)
         }
         let user = try UserAdministration.validate(name: new.name, role: new.role)
+        if user.role != .admin { try await refuseToRemoveTheLastAdmin(user.name) }
         let token = Token.generate()
         try await StoreCall.run { try await store.putUser(user, tokenHash: Token.hash(token)) }
         return Responses.json(SyncProtocol.IssuedToken(name: user.name, role: user.role.rawValue, token: token), request: request, status: .created)
@@ -209,6 +221,7 @@ struct SyncRoutes: Sendable {
     func revokeUser(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         try requireAdmin(context)
         let name = try context.parameters.require("name")
+        try await refuseToRemoveTheLastAdmin(name)
         guard try await StoreCall.run({ try await store.revokeUser(named: name) }) else {
             throw SyncServerError.notFound("no user named '\(name)'")
         }
