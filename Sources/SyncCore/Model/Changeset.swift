@@ -83,8 +83,6 @@ public struct Changeset: Sendable, Hashable {
     public var author: UserName { operations[0].author }
     /// The replica that made the changeset.
     public var replica: ReplicaID { operations[0].replica }
-    /// The timestamp of its first operation.
-    public var firstTimestamp: Timestamp { operations[0].timestamp }
 
     public static func == (lhs: Changeset, rhs: Changeset) -> Bool { lhs.id == rhs.id && lhs.signature == rhs.signature }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
