@@ -29,12 +29,16 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         // MARK: - Model
         // Pure computation only: SHA-256 content ids and Ed25519 signatures come from swift-crypto.
         .target(
             name: "SyncCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: strictSwift),
+        // Writes to standard output and error that report their failures, for both executables.
+        .target(name: "StandardStreams", swiftSettings: strictSwift),
         // A seeded generator shared by the property tests and the benchmarks.
         .target(name: "SeededRandom", swiftSettings: strictSwift),
 
@@ -62,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "annot",
             dependencies: [
-                "Replica", "SyncCore", "CurlTransport",
+                "Replica", "SyncCore", "CurlTransport", "StandardStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // `annot` is a short-lived process: most of a command's time used to be start-up
@@ -97,6 +101,11 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             swiftSettings: strictSwift,
             plugins: ["EmbedMigrations"]
@@ -104,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "syncd",
             dependencies: [
-                "SyncServer", "SyncCore",
+                "SyncServer", "SyncCore", "StandardStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -128,13 +137,14 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "SyncCoreTests", dependencies: ["SyncCore", "SeededRandom"], swiftSettings: strictSwift),
-        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "SyncCore", "SeededRandom"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "ReplicaTests", dependencies: ["Replica", "SyncCore", "SeededRandom", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "AnnotTests", dependencies: ["annot", "SeededRandom"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
             // SyncCore only to forge documents as a hostile peer would; the code under test
             // is the built binaries.
-            dependencies: ["annot", "syncd", "SyncCore"],
+            dependencies: ["annot", "syncd", "SyncCore", "TestSupport"],
             swiftSettings: strictSwift
         ),
         // The sync protocol end to end in process: replicas' sync sessions against the
@@ -142,15 +152,17 @@ let package = Package(
         .testTarget(
             name: "ProtocolTests",
             dependencies: [
-                "Replica", "SyncServer", "SyncCore", "SeededRandom",
+                "Replica", "SyncServer", "SyncCore", "SeededRandom", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strictSwift
         ),
+        // Helpers every test target shares: temporary folders, failures, the sample corpus.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSwift),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "SyncCore",
+                "SyncServer", "SyncCore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

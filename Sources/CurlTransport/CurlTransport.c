@@ -175,6 +175,9 @@ void ct_request(ct_session *session, const char *url, const char *method, const 
     curl.easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "gzip");  // and inflate what comes back
     curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
     curl.easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
+    // A server that stalls mid-reply: under 1 byte per second for 20 seconds ends the request.
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 20L);
     curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, collect);
     curl.easy_setopt(handle, CURLOPT_WRITEDATA, &received);
     curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, message);

@@ -21,6 +21,8 @@ final class SyncdServer: Sendable {
         let arguments =
             ["serve"] + binary.storeArguments(data: data, server: name)
             + ["--host", "127.0.0.1", "--port", "0", "--port-file", portFile, "--log-level", "warning"]
+            // The benchmarks push whole histories as a few users: no per-user quota.
+            + ["--quota-bytes", "0", "--quota-operations", "0"]
         let process = try ChildProcess.start(binary.path, arguments, output: log)
         Interruption.shared.track(process.pid)
         let deadline = ContinuousClock.now + .seconds(30)

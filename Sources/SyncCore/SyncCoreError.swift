@@ -17,6 +17,9 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case clockDrift(remote: Timestamp, aheadByMilliseconds: UInt64, limitMilliseconds: UInt64)
     /// The local clock cannot issue a new timestamp (its physical part would overflow).
     case clockExhausted
+    /// The replica's clock is further ahead of the wall clock than any peer accepts: the
+    /// wall clock was set back after operations were stamped with it.
+    case clockAhead(aheadByMilliseconds: UInt64, limitMilliseconds: UInt64)
     /// Wire data that is not valid UTF-8.
     case badUTF8
     /// Wire data that is not the JSON the format describes.
@@ -51,6 +54,7 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidValue: "invalid_value"
         case .clockDrift: "clock_drift"
         case .clockExhausted: "clock_exhausted"
+        case .clockAhead: "clock_ahead"
         case .badUTF8: "bad_utf8"
         case .malformed: "malformed"
         case .unsupportedVersion: "unsupported_version"
@@ -82,6 +86,9 @@ public enum SyncCoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "the sending machine's clock is wrong; fix it and send again"
         case .clockExhausted:
             "the hybrid logical clock cannot advance any further"
+        case .clockAhead(let ahead, let limit):
+            "this replica's clock is \(ahead / 1000)s ahead of this machine's clock (limit \((limit / 1000))s): "
+                + "the system clock was set back or is wrong; fix it, or wait \((ahead - limit) / 1000 + 1)s, and try again (nothing was written)"
         case .badUTF8:
             "the data is not valid UTF-8"
         case .malformed(let detail):

@@ -1,3 +1,4 @@
+import Foundation
 import SyncCore
 
 /// Settings of a sync server, with defaults fit for a team.
@@ -17,5 +18,45 @@ public struct SyncServerConfiguration: Sendable {
     /// Timestamps further ahead of the server's clock than this (milliseconds) are refused.
     public var maxDrift = HybridLogicalClock.defaultMaxDrift
 
+    /// A connection that sends nothing for this long, after opening or after a response,
+    /// is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// A request head must be whole within this long of its first byte.
+    public var headerTimeout: Duration = .seconds(10)
+    /// A request body must be whole within this long of its head.
+    public var bodyTimeout: Duration = .seconds(60)
+    /// The most connections open at once; at the cap, the one that has waited longest for
+    /// its client is closed to make room (``effectiveMaxConnections`` also keeps it below
+    /// the process's file descriptor limit).
+    public var maxConnections = 1024
+    /// Bytes of changes (decompressed) one user may push per ``quotaWindow``; 0: no limit.
+    public var quotaBytes = PushQuota.Limits.standard.bytes
+    /// Operations one user may push per ``quotaWindow``; 0: no limit.
+    public var quotaOperations = PushQuota.Limits.standard.operations
+    /// The window of the push quotas.
+    public var quotaWindow = PushQuota.Limits.standard.window
+
     public init() {}
+
+    var quota: PushQuota.Limits { .init(bytes: quotaBytes, operations: quotaOperations, window: quotaWindow) }
+
+    /// File descriptors kept for the store, logs and the listening socket.
+    static let reservedDescriptors = 64
+
+    /// ``maxConnections``, lowered to fit the file descriptor limit (whose soft value
+    /// `syncd serve` first raises to the hard one), so that the cap, not the kernel, turns
+    /// connections away.
+    public var effectiveMaxConnections: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int32.max) else { return maxConnections }
+        return max(1, min(maxConnections, Int(limit.rlim_cur) - Self.reservedDescriptors))
+    }
+
+    /// Raises the soft file descriptor limit to the hard one.
+    public static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
 }

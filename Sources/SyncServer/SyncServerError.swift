@@ -18,11 +18,15 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
     /// `missing_field`, …), sent as `reason`.
     public let reason: String?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, reason: String? = nil) {
+    /// For 429 and 503: the seconds after which a retry may succeed (`Retry-After`).
+    public let retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, code: String, _ message: String, reason: String? = nil, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.reason = reason
+        self.retryAfter = retryAfter
     }
 
     public var description: String { message }
@@ -90,6 +94,13 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
     static func tooManyOperations(_ limit: Int) -> Self {
         .init(.contentTooLarge, code: "too_many_operations", "a request may hold at most \(limit) operations: push in smaller batches")
     }
+    static func quotaExceeded(_ what: String, retryAfter: Int) -> Self {
+        .init(.tooManyRequests, code: "quota_exceeded",
+            "this push would take you over your quota of \(what): retry in \(retryAfter) s (nothing was stored)", retryAfter: retryAfter)
+    }
+    static func bodyIncomplete(_ why: String) -> Self {
+        .init(.badRequest, code: "malformed_request", "the request body could not be read: \(why)")
+    }
     static func notFound(_ message: String) -> Self { .init(.notFound, code: "not_found", message) }
     static func conflict(_ message: String) -> Self { .init(.conflict, code: "conflict", message) }
     static func unavailable(_ message: String) -> Self { .init(.serviceUnavailable, code: "store_unavailable", message) }
@@ -100,20 +111,27 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
     // MARK: - Rendering
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(status: status, code: code, message: message, reason: reason)
+        Self.jsonResponse(status: status, code: code, message: message, reason: reason, retryAfter: retryAfter)
     }
 
     static func jsonResponse(
-        status: HTTPResponse.Status, code: String, message: String, reason: String? = nil, headers extra: HTTPFields = [:]
+        status: HTTPResponse.Status, code: String, message: String, reason: String? = nil, retryAfter: Int? = nil,
+        headers extra: HTTPFields = [:]
     ) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Strings only: encoding cannot fail.
-        let body = try! encoder.encode(SyncProtocol.ErrorBody(code: code, message: message, reason: reason))
+        let body = jsonBody(code: code, message: message, reason: reason)
         var headers = extra
         headers[.contentType] = "application/json"
         // RFC 9110 §11.6.1: a 401 names the scheme to use.
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The JSON error body `{"error":{"code":…,"message":…}}`.
+    static func jsonBody(code: String, message: String, reason: String? = nil) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings only: encoding cannot fail.
+        return Array(try! encoder.encode(SyncProtocol.ErrorBody(code: code, message: message, reason: reason)))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StandardStreams
 
 /// The analyst's command-line tool: annotate a shared corpus of articles on a local
 /// replica, offline, and sync it with a server or by file.
@@ -43,6 +44,8 @@ struct Annot: ParsableCommand {
     /// after the command succeeded is a warning: what it wrote is committed, and failing
     /// would invite running it again.
     static func main() {
+        // A reader that goes away (`annot list | head`) is a failed write, not a signal.
+        StandardStreams.ignoreBrokenPipeSignal()
         do {
             // Swift turns bytes that are not UTF-8 into U+FFFD without a word: a tag or a
             // note would then hold something else than what was typed.
@@ -53,18 +56,36 @@ struct Annot: ParsableCommand {
                 }
             }
             let arguments = Array(CommandLine.arguments.dropFirst())
+            // ArgumentParser reads `-dash` as the short flags -d -a -s -h, and -h is help: a
+            // tag or text that starts with '-' would print help and exit 0, doing nothing.
+            // annot has no short options but -h: refuse such a word before parsing.
+            for argument in arguments.prefix(while: { $0 != "--" })
+            where argument.count > 2 && argument.hasPrefix("-") && !argument.hasPrefix("--") && Int(argument) == nil {
+                throw ValidationError(
+                    "unknown option '\(argument)': a value that starts with '-' goes after '--', as in: annot tag 003 -- \(argument)")
+            }
             var command = try DirectInvocation.command(for: arguments) ?? parseAsRoot(arguments)
             try command.run()
+            try Output.flush()
             do {
                 try OpenedReplicas.closeAll()
             } catch {
                 Output.note("annot: warning: \(error)")
             }
+        } catch let failure as StandardStreams.WriteFailure {
+            try? OpenedReplicas.closeAll()
+            // Whatever the command did is committed; its report is not whole. A reader that
+            // went away needs no message.
+            if !failure.isBrokenPipe { Output.note("annot: error: \(failure)") }
+            Foundation.exit(failure.isBrokenPipe ? StandardStreams.brokenPipeStatus : StandardStreams.ioErrorStatus)
         } catch {
             try? OpenedReplicas.closeAll()
             let code = exitCode(for: error)
             if code == .success {
-                Output.line(fullMessage(for: error))
+                Output.line(fullMessage(for: error), escaping: false)
+                do { try Output.flush() } catch {
+                    Foundation.exit(error.isBrokenPipe ? StandardStreams.brokenPipeStatus : StandardStreams.ioErrorStatus)
+                }
                 Foundation.exit(0)
             }
             var message =

@@ -28,6 +28,8 @@ extension Annot {
         func run() throws {
             let page = try replica.open().changes(since: since)
             Output.write(Data(page.document))
+            // The cursor is worth giving only once the whole file is written.
+            try Output.flush()
             Output.note("\(page.operations) operation(s); next time use --since \(page.cursor)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StandardStreams
 
 /// Writing to the terminal: JSON for scripts, text for people.
 enum Output {
@@ -20,9 +21,24 @@ enum Output {
     /// conformance in the binary, which is a noticeable share of a short command.
     static func line(_ text: String, escaping: Bool = true) {
         var text = escaping ? TerminalText.escaped(text) : text
-        guard let stream = standardOutput else { return FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
-        text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
-        _ = fputc(0x0A, stream)
+        guard let stream = standardOutput else { return failed(EBADF) }
+        let written = text.withUTF8 { bytes in fwrite(bytes.baseAddress, 1, bytes.count, stream) }
+        if written < text.utf8.count || fputc(0x0A, stream) == EOF { failed(errno) }
+    }
+
+    /// The first failure to write standard output, as `errno`.
+    nonisolated(unsafe) private static var failure: Int32?
+
+    private static func failed(_ code: Int32) {
+        if failure == nil { failure = code == 0 ? EIO : code }
+    }
+
+    /// Writes out what standard output holds.
+    /// - Throws: ``StandardStreams/WriteFailure`` when anything written so far could not be
+    ///   written (a full disk, a closed pipe): the command must not report success.
+    static func flush() throws(StandardStreams.WriteFailure) {
+        if let standardOutput, fflush(standardOutput) == EOF { failed(errno) }
+        if let failure { throw StandardStreams.WriteFailure(code: failure, stream: "standard output") }
     }
 
     /// Standard output as a C stream, buffered like `print`'s: by line on a terminal, in
@@ -35,8 +51,9 @@ enum Output {
 
     /// Writes bytes on standard output, through the same buffered stream as ``line(_:)``.
     static func write(_ data: Data) {
-        guard let stream = standardOutput else { return FileHandle.standardOutput.write(data) }
-        data.withUnsafeBytes { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
+        guard let stream = standardOutput else { return failed(EBADF) }
+        let written = data.withUnsafeBytes { bytes in fwrite(bytes.baseAddress, 1, bytes.count, stream) }
+        if written < data.count { failed(errno) }
     }
 
     /// Prints a line on standard error (escaped like ``line(_:escaping:)``: a server's
@@ -53,8 +70,8 @@ enum Output {
     /// Standard error is unbuffered: flush what standard output holds first, so that the two
     /// keep their order when they go to the same file (`annot … > log 2>&1`).
     private static func toStandardError(_ text: String) {
-        if let standardOutput { fflush(standardOutput) }
-        FileHandle.standardError.write(Data(text.utf8))
+        if let standardOutput, fflush(standardOutput) == EOF { failed(errno) }
+        StandardStreams.writeError(text)
     }
 
     /// Whether standard error is a terminal (progress is shown only there).

@@ -21,8 +21,9 @@ final class SyncClient: SyncTransport {
     let timeout = 120_000
     /// How long connecting may take, in milliseconds.
     let connectTimeout = 5_000
-    /// The largest reply accepted, after inflating.
-    static let maxReply = 1024 * 1024 * 1024
+    /// The largest reply accepted, after inflating: eight times the server's default body
+    /// limit. A pull page over it is asked for again in smaller pages (``SyncSession``).
+    static let maxReply = 64 * 1024 * 1024
 
     /// A client for the server at `baseURL`.
     init(baseURL: String, token: String) {
@@ -71,7 +72,7 @@ final class SyncClient: SyncTransport {
             case Int32(CT_FAILURE_UNAVAILABLE):
                 throw AnnotError("cannot sync: \(message)")
             case Int32(CT_FAILURE_TOO_LARGE):
-                throw AnnotError("the server at \(baseURL) sent a reply over \(Self.maxReply / 1024 / 1024) MiB; sync again")
+                throw SyncReplyTooLarge(limit: Self.maxReply)
             case Int32(CT_FAILURE_CLOSED):
                 throw AnnotError("the connection to the server at \(baseURL) broke (\(message)); nothing is lost: sync again")
             default:

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StandardStreams
 import Hummingbird
 import Logging
 import SyncCore
@@ -24,6 +25,20 @@ extension Syncd {
         var maxOperations = SyncServerConfiguration().maxOperationsPerRequest
         @Option(help: "How far ahead of this server's clock a timestamp may be, in seconds.")
         var maxDriftSeconds = Int(SyncServerConfiguration().maxDrift / 1000)
+        @Option(help: ArgumentHelp("Close a connection that sends nothing for this long after opening or after a response.", valueName: "seconds"))
+        var idleTimeout = 60.0
+        @Option(help: ArgumentHelp("A request head must be whole within this long of its first byte.", valueName: "seconds"))
+        var headerTimeout = 10.0
+        @Option(help: ArgumentHelp("A request body must be whole within this long of its head.", valueName: "seconds"))
+        var bodyTimeout = 60.0
+        @Option(help: "Most connections open at once (lowered to fit the file descriptor limit); at the cap, the one waiting longest for its client is closed.")
+        var maxConnections = SyncServerConfiguration().maxConnections
+        @Option(help: ArgumentHelp("Bytes of changes one user may push per quota window (0: no limit).", valueName: "bytes"))
+        var quotaBytes = SyncServerConfiguration().quotaBytes
+        @Option(help: ArgumentHelp("Operations one user may push per quota window (0: no limit).", valueName: "count"))
+        var quotaOperations = SyncServerConfiguration().quotaOperations
+        @Option(help: ArgumentHelp("The quota window.", valueName: "seconds"))
+        var quotaWindow = Int(SyncServerConfiguration().quotaWindow.components.seconds)
         @Option(help: ArgumentHelp("Write the port listened on to this file once ready.", valueName: "path"))
         var portFile: String?
         @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
@@ -36,6 +51,12 @@ extension Syncd {
                 throw ValidationError("--max-operations must be at least \(Changeset.maxOperations), the size of the largest changeset")
             }
             guard maxDriftSeconds >= 0 else { throw ValidationError("--max-drift-seconds must be 0 or more") }
+            for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+                guard value > 0, value <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
+            }
+            guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+            guard quotaBytes >= 0, quotaOperations >= 0 else { throw ValidationError("--quota-bytes and --quota-operations must be 0 or more") }
+            guard quotaWindow >= 1 else { throw ValidationError("--quota-window must be at least 1 second") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         }
 
@@ -48,13 +69,33 @@ extension Syncd {
             configuration.maxBodyBytes = maxBodyBytes
             configuration.maxOperationsPerRequest = maxOperations
             configuration.maxDrift = UInt64(maxDriftSeconds) * 1000
+            configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+            configuration.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
+            configuration.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
+            configuration.maxConnections = maxConnections
+            configuration.quotaBytes = quotaBytes
+            configuration.quotaOperations = quotaOperations
+            configuration.quotaWindow = .seconds(quotaWindow)
+            SyncServerConfiguration.raiseDescriptorLimit()
+            if configuration.effectiveMaxConnections < maxConnections {
+                logger.notice(
+                    "connection cap lowered to fit the file descriptor limit",
+                    metadata: ["max_connections": "\(configuration.effectiveMaxConnections)"])
+            }
             let changeStore = try store.open(logger: logger)
             let portFile = self.portFile
             let host = self.host
             let app = SyncServer.buildApplication(store: changeStore, configuration: configuration, logger: logger) { port in
                 if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
-                // Unbuffered: whoever started syncd may be waiting for this line on a pipe.
-                FileHandle.standardOutput.write(Data("syncd listening on http://\(host):\(port) (store: \(changeStore.location))\n".utf8))
+                // Unbuffered: whoever started syncd may be waiting for this line on a pipe. A
+                // line that cannot be written stops the server at once, with one line on
+                // standard error: nobody would know where it listens.
+                do {
+                    try Syncd.output(["syncd listening on http://\(host):\(port) (store: \(changeStore.location))"])
+                } catch {
+                    StandardStreams.writeError("syncd: error: \(error)\n")
+                    Foundation.exit(error is StandardStreams.WriteFailure ? StandardStreams.ioErrorStatus : 1)
+                }
             }
             try await app.runService()
         }

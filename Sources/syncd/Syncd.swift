@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StandardStreams
 
 /// The sync daemon: merges the changesets of every replica and serves what each is missing.
 @main
@@ -17,8 +18,10 @@ struct Syncd: AsyncParsableCommand {
         subcommands: [Serve.self, User.self]
     )
 
-    /// Errors print as one line, `syncd: error: …`; help and --version as usual.
+    /// Errors print as one line, `syncd: error: …`; help and --version as usual. Output
+    /// that cannot be written is an error too (exit 74), never a crash.
     static func main() async {
+        StandardStreams.ignoreBrokenPipeSignal()
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
@@ -29,12 +32,25 @@ struct Syncd: AsyncParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                do {
+                    try StandardStreams.writeOutput(Array((fullMessage(for: error) + "\n").utf8))
+                } catch {
+                    Foundation.exit(error.isBrokenPipe ? StandardStreams.brokenPipeStatus : StandardStreams.ioErrorStatus)
+                }
                 Foundation.exit(0)
             }
             let message = self.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("syncd: error: \(message)\n".utf8))
+            StandardStreams.writeError("syncd: error: \(message)\n")
+            if let failure = error as? StandardStreams.WriteFailure {
+                Foundation.exit(failure.isBrokenPipe ? StandardStreams.brokenPipeStatus : StandardStreams.ioErrorStatus)
+            }
             Foundation.exit(code.rawValue)
         }
+    }
+
+    /// Writes lines on standard output.
+    /// - Throws: ``StandardStreams/WriteFailure`` when they cannot be written.
+    static func output(_ lines: [String]) throws {
+        try StandardStreams.writeOutput(Array(lines.map { $0 + "\n" }.joined().utf8))
     }
 }

@@ -27,8 +27,15 @@ extension Syncd {
 
             func run() async throws {
                 let user = try UserAdministration.validate(name: name, role: role)
-                let token = try await store.withStore { try await UserAdministration.add(user, to: $0) }
-                print(token)
+                // The token is shown before it replaces the old one: a token that cannot be
+                // shown (a full disk, a closed pipe) is never stored.
+                let token = UserAdministration.newToken()
+                try Syncd.output([token])
+                do {
+                    try await store.withStore { try await UserAdministration.add(user, token: token, to: $0) }
+                } catch {
+                    throw SyncServerError(.internalServerError, code: "not_stored", "the token printed above was not stored, and does not work: \(error)")
+                }
             }
         }
 
@@ -37,9 +44,8 @@ extension Syncd {
             @OptionGroup var store: StoreOptions
 
             func run() async throws {
-                for user in try await store.withStore(existing: true, { try await $0.users() }) {
-                    print("\(user.name)\t\(user.role.rawValue)\(user.revoked ? "\trevoked" : "")")
-                }
+                let users = try await store.withStore(existing: true, { try await $0.users() })
+                try Syncd.output(users.map { "\($0.name)\t\($0.role.rawValue)\($0.revoked ? "\trevoked" : "")" })
             }
         }
 
@@ -54,7 +60,7 @@ extension Syncd {
                 guard try await store.withStore(existing: true, { try await $0.revokeUser(named: name) }) else {
                     throw SyncServerError(.notFound, code: "not_found", "no user named '\(name)'")
                 }
-                print("Revoked \(name).")
+                try Syncd.output(["Revoked \(name)."])
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `annot` binary as a user would, on a replica in a temporary folder.
 struct AnnotCLI {
@@ -26,10 +27,10 @@ struct AnnotCLI {
     func trust(_ other: AnnotCLI, role: String? = "curator") throws {
         let shown = try other.run(["key", "show", "--json"]).json
         guard let key = shown?["key"] as? String, let user = shown?["user"] as? String else {
-            throw SyncdProcess.Failure("annot key show --json printed no key")
+            throw TestFailure("annot key show --json printed no key")
         }
         let trusted = try run(["key", "trust", key, user] + (role.map { ["--role", $0] } ?? []))
-        guard trusted.status == 0 else { throw SyncdProcess.Failure("annot key trust failed: \(trusted.stderr)") }
+        guard trusted.status == 0 else { throw TestFailure("annot key trust failed: \(trusted.stderr)") }
     }
 
     /// The folder holding the built products (beside the test bundle).
@@ -41,12 +42,8 @@ struct AnnotCLI {
 
     static var binary: String { productsFolder.appendingPathComponent("annot").path }
 
-    /// The sample corpus beside the clone, as CI has it.
-    static var corpus: String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.deletingLastPathComponent().appendingPathComponent("shared/corpus").path
-    }
+    /// The sample corpus: `../shared/corpus`, or one generated when it is absent.
+    static var corpus: String { SampleCorpus.folder }
 
     /// Runs the binary to completion; `environment` is added to this process's.
     @discardableResult
@@ -89,25 +86,16 @@ struct AnnotCLI {
         let out: Pipe
         let err: Pipe
 
-        func wait() -> Result {
+        /// Waits for the process; one that runs longer than `timeout` seconds is killed, and
+        /// its result says so on standard error.
+        func wait(timeout: Double = 180) -> Result {
+            let watchdog = Watchdog(pid: process.processIdentifier, seconds: timeout)
             // Read before waiting, so a full pipe cannot block the child.
             let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            var stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
-            return Result(
-                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                stderr: String(decoding: stderr, as: UTF8.self))
+            if watchdog.disarm() { stderr += "\n[test: killed after \(Int(timeout)) s]" }
+            return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)
         }
     }
-}
-
-/// A temporary folder removed when the value is released.
-final class TemporaryFolder {
-    let url: URL
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("annot-e2e-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-    deinit { try? FileManager.default.removeItem(at: url) }
 }

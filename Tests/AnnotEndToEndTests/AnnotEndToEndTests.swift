@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The built `annot` binary on the sample corpus in `../shared/corpus`, as an analyst uses it.
-@Suite(.serialized)
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct AnnotEndToEndTests {
     let folder = TemporaryFolder()
 

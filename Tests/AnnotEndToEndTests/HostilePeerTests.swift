@@ -1,19 +1,14 @@
 import Foundation
+import TestSupport
 import SyncCore
 import Testing
 
 /// The attacks of a hostile annotator (with nothing but a valid token of their own), of a
 /// copied replica, and of a server restored from a backup, against real `syncd` and
 /// `annot` processes (docs/sync-model.md, "Trust model"). Each worked before wire format 2.
-@Suite(.serialized)
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct HostilePeerTests {
     let folder = TemporaryFolder()
-
-    @discardableResult
-    func expectSuccess(_ result: AnnotCLI.Result, sourceLocation: SourceLocation = #_sourceLocation) -> AnnotCLI.Result {
-        #expect(result.status == 0, "exit \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
-        return result
-    }
 
     func startServer(_ name: String = "server") throws -> SyncdProcess {
         let server = SyncdProcess(data: folder.path(name))
@@ -23,11 +18,7 @@ struct HostilePeerTests {
 
     /// An analyst with a replica pointed at `server`; a curator imports the sample corpus.
     func analyst(_ name: String, server: SyncdProcess, role: String = "curator", imports: Bool = true) throws -> AnnotCLI {
-        let cli = AnnotCLI(replica: folder.path("\(name).sqlite"))
-        expectSuccess(try cli.run(["init", "--user", name]))
-        if imports { expectSuccess(try cli.run(["import", AnnotCLI.corpus])) }
-        expectSuccess(try cli.run(["remote", "set", server.url, "--token", try server.addUser(name, role: role)]))
-        return cli
+        try server.analyst(name, in: folder, role: role, imports: imports)
     }
 
     func export(_ server: SyncdProcess) throws -> String {
@@ -354,7 +345,7 @@ struct HostilePeerTests {
         process.arguments = ["sqlite3", path, statement]
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SyncdProcess.Failure("sqlite3 failed on \(statement)") }
+        guard process.terminationStatus == 0 else { throw TestFailure("sqlite3 failed on \(statement)") }
     }
 }
 
@@ -374,7 +365,7 @@ struct Forger {
     func claimKey(on server: SyncdProcess) throws {
         let claim = try JSONEncoder().encode(SyncProtocol.KeyClaim(user: user, signer: signer))
         let (status, _) = try server.post("/v1/keys", body: claim, token: token)
-        guard status == 200 else { throw SyncdProcess.Failure("key claim answered \(status)") }
+        guard status == 200 else { throw TestFailure("key claim answered \(status)") }
     }
 
     /// A changeset of one operation per timestamp, each doing `action`, signed with this

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Real `syncd` and `annot` processes on loopback: analysts who worked offline, with
 /// conflicting work, converge through the server whatever the order of their syncs, and
 /// crashes of either side lose nothing.
-@Suite(.serialized)
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct SyncEndToEndTests {
     let folder = TemporaryFolder()
 
@@ -16,12 +17,6 @@ struct SyncEndToEndTests {
         let token = try server.addUser(name)
         try expectSuccess(cli.run(["remote", "set", server.url, "--token", token]))
         return cli
-    }
-
-    @discardableResult
-    func expectSuccess(_ result: AnnotCLI.Result, sourceLocation: SourceLocation = #_sourceLocation) -> AnnotCLI.Result {
-        #expect(result.status == 0, "exit \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
-        return result
     }
 
     func startServer() throws -> SyncdProcess {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -38,21 +39,26 @@ final class SyncdProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let watchdog = Watchdog(pid: process.processIdentifier, seconds: 60)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        var stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        return AnnotCLI.Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        if watchdog.disarm() { stderr += "\n[test: killed after 60 s]" }
+        return AnnotCLI.Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderr)
     }
 
     /// Adds a user and returns its token.
     /// Adds a user (a curator by default: the analysts of most tests import the corpus).
     func addUser(_ name: String, role: String = "curator") throws -> String {
         let result = try Self.run(["user", "add", name, "--role", role] + storeArguments)
-        guard result.status == 0 else { throw Failure("syncd user add failed: \(result.stderr)") }
+        guard result.status == 0 else { throw TestFailure("syncd user add failed: \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// Options given to `syncd serve` besides the port and the store.
+    var serveOptions: [String] = []
+    /// When set, `syncd serve` runs with this limit on open files (`ulimit -n`).
+    var descriptorLimit: Int?
 
     /// Starts the server (on the same port as before when restarting) and waits until it listens.
     func start(port requested: Int? = nil) throws {
@@ -61,7 +67,13 @@ final class SyncdProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: portFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", String(port), "--port-file", portFile, "--log-level", "warning"] + storeArguments
+        process.arguments =
+            ["serve", "--port", String(port), "--port-file", portFile, "--log-level", "warning"] + storeArguments + serveOptions
+        if let descriptorLimit {
+            // Through a shell that sets the limit, then becomes syncd (same pid).
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.binary] + process.arguments!
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        }
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = FileHandle(forWritingAtPath: log)
         process.standardOutput = handle
@@ -79,7 +91,7 @@ final class SyncdProcess: @unchecked Sendable {
             guard process.isRunning else { break }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        throw Failure("syncd did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        throw TestFailure("syncd did not start: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
     /// Stops the server with `signal` (SIGTERM: graceful; SIGKILL: a crash) and waits for it.
@@ -92,6 +104,9 @@ final class SyncdProcess: @unchecked Sendable {
         self.process = nil
         return (process.terminationStatus, process.terminationReason)
     }
+
+    /// The server's process id, while it runs.
+    var pid: Int32? { process?.isRunning == true ? process?.processIdentifier : nil }
 
     var exitStatus: Int32? { process?.isRunning == false ? process?.terminationStatus : nil }
 
@@ -119,7 +134,7 @@ final class SyncdProcess: @unchecked Sendable {
             box.value = (data, (response as? HTTPURLResponse)?.statusCode, error)
             semaphore.signal()
         }.resume()
-        guard semaphore.wait(timeout: .now() + 35) == .success else { throw Failure("\(method) \(path) got no answer in 35 s") }
+        guard semaphore.wait(timeout: .now() + 35) == .success else { throw TestFailure("\(method) \(path) got no answer in 35 s") }
         if let error = box.value?.2 { throw error }
         return (box.value?.1 ?? 0, box.value?.0 ?? Data())
     }
@@ -128,8 +143,4 @@ final class SyncdProcess: @unchecked Sendable {
         var value: (Data?, Int?, (any Error)?)?
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
 }

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What other users wrote reaches the terminal escaped: a note body, an article's text or a
 /// server's message cannot move the cursor, clear the screen, retitle the window or reverse
 /// the text direction (`ESC ] 0 ; … BEL`, `ESC [ 2 J`, U+202E). `--json` stays exact.
-@Suite(.serialized)
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct TerminalTests {
     let folder = TemporaryFolder()
 

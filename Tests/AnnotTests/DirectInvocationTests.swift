@@ -6,6 +6,7 @@ import Testing
 
 /// `DirectInvocation` must read a command line exactly as ArgumentParser does, or leave it
 /// to ArgumentParser.
+@Suite(.timeLimit(.minutes(10)))
 struct DirectInvocationTests {
     /// What a command was read as, field by field.
     struct Reading: Equatable, CustomStringConvertible {

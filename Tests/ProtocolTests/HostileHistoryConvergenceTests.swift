@@ -1,6 +1,7 @@
 import Foundation
 import SeededRandom
 import SyncCore
+import TestSupport
 import Testing
 
 @testable import Replica
@@ -9,6 +10,9 @@ import Testing
 /// naming other tags' additions and other notes' versions, conflicting imports of one
 /// article, deletions of others' highlights) reach the same state in the SQLite replica as
 /// in the reference model, whatever the order of delivery and however often each arrives.
+// Serialized: hundreds of CPU-bound cases queued at once would hold back, for tens of
+// seconds, the async tests waiting on PostgreSQL and sockets (2 cores here).
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct HostileHistoryConvergenceTests {
     static var seeds: [UInt64] {
         let environment = ProcessInfo.processInfo.environment

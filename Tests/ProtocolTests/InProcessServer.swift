@@ -6,30 +6,27 @@ import NIOCore
 import Replica
 import SyncCore
 import SyncServer
+import TestSupport
 
 /// A sync server on a real SQLite store in a temporary folder, driven in process through
 /// its router, with the replicas' ``SyncSession`` talking to it over ``RouterTransport``.
 final class InProcessServer: Sendable {
-    let folder: String
+    let scratch = TemporaryFolder(prefix: "protocol")
+    var folder: String { scratch.path }
     let store: SQLiteChangeStore
     let wallClock: any WallClock
 
     init(wallClock: any WallClock = ServerWallClock()) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("protocol-\(UUID().uuidString)").path
-        store = try SQLiteChangeStore(directory: folder)
+        store = try SQLiteChangeStore(directory: scratch.path)
         self.wallClock = wallClock
     }
 
     /// A server whose store is a copy of the database file at `backup` (a restore).
     init(restoring backup: String, wallClock: any WallClock = ServerWallClock()) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("protocol-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: backup, toPath: (folder as NSString).appendingPathComponent("syncd.sqlite"))
-        store = try SQLiteChangeStore(directory: folder)
+        try FileManager.default.copyItem(atPath: backup, toPath: scratch.path("syncd.sqlite"))
+        store = try SQLiteChangeStore(directory: scratch.path)
         self.wallClock = wallClock
     }
-
-    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     /// Adds a user and returns its token.
     func addUser(_ name: String, role: Role = .curator) async throws -> String {
@@ -62,6 +59,10 @@ final class RouterTransport: SyncTransport, @unchecked Sendable {
     var tamper: (@Sendable (String, [UInt8]) -> [UInt8])?
     /// Makes every pull fail as a broken connection would.
     var failPulls = false
+    /// Rewrites each request's path before it is sent.
+    var rewritePath: (@Sendable (String) -> String)?
+    /// An error to throw instead of sending the request at `path` (a reply over the client's cap).
+    var refuse: (@Sendable (String) -> (any Error)?)?
 
     init(client: any TestClientProtocol, token: String) {
         self.client = client
@@ -70,6 +71,8 @@ final class RouterTransport: SyncTransport, @unchecked Sendable {
 
     func send(method: String, path: String, body: [UInt8]?) throws -> [UInt8] {
         if failPulls, path.hasPrefix("/v1/pull") { throw SyncRejection(status: 0, code: "", message: "the connection broke") }
+        if let error = refuse?(path) { throw error }
+        let sent = rewritePath?(path) ?? path
         final class Box: @unchecked Sendable { var result: Result<(Int, [UInt8]), any Error>? }
         let box = Box()
         let done = DispatchSemaphore(value: 0)
@@ -79,7 +82,7 @@ final class RouterTransport: SyncTransport, @unchecked Sendable {
                 var headers = HTTPFields()
                 headers[.authorization] = "Bearer \(token)"
                 let response = try await client.execute(
-                    uri: path, method: HTTPRequest.Method(method)!, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
+                    uri: sent, method: HTTPRequest.Method(method)!, headers: headers, body: body.map { ByteBuffer(bytes: $0) })
                 box.result = .success((Int(response.status.code), Array(response.body.readableBytesView)))
             } catch {
                 box.result = .failure(error)
@@ -94,18 +97,4 @@ final class RouterTransport: SyncTransport, @unchecked Sendable {
         }
         return tamper.map { $0(path, answer) } ?? answer
     }
-}
-
-/// A temporary folder removed when the value is released.
-final class TemporaryFolder: Sendable {
-    let path: String
-
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("protocol-tests-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import SeededRandom
 import SyncCore
+import TestSupport
 import Testing
 
 @testable import Replica
@@ -12,6 +13,7 @@ import Testing
 /// the server (a push through its router) accept and refuse exactly the same documents,
 /// thousands of them made by a seeded mutator from valid ones and signed again, so that
 /// what decides is validation, not the signature. The states they end in are then equal.
+@Suite(.timeLimit(.minutes(10)))
 struct OneValidationTests {
     static var documents: Int { ProcessInfo.processInfo.environment["MUTATION_DOCUMENTS"].flatMap(Int.init) ?? 1500 }
 

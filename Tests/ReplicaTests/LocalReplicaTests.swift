@@ -5,6 +5,7 @@ import Testing
 
 @testable import Replica
 
+@Suite(.timeLimit(.minutes(10)))
 struct LocalReplicaTests {
     let folder = TemporaryFolder()
 

@@ -7,6 +7,7 @@ import Testing
 
 /// Replicas made by earlier builds: format-1 replicas (unsigned operations) are refused with
 /// one line that says how to carry the work over, keep every row, and carry over whole.
+@Suite(.timeLimit(.minutes(10)))
 struct MigrationTests {
     let folder = TemporaryFolder()
 

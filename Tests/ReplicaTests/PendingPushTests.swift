@@ -4,6 +4,7 @@ import SyncCore
 import Testing
 
 /// What `annot sync` pushes: every operation of this user, exactly once, in whole changesets.
+@Suite(.timeLimit(.minutes(10)))
 struct PendingPushTests {
     @Test func aChangesetHeldInPartIsRefusedAndPushingSendsEachOperationOnce() throws {
         // Given alice's replica, and a changeset [a, b] she made on her other replica

@@ -8,6 +8,9 @@ import Testing
 /// Property: real SQLite replicas that make random, conflicting annotations offline and
 /// then exchange changes in random orders, with duplicates and partial deliveries, end
 /// with byte-identical exports, equal to the in-memory reference merge of all operations.
+// Serialized: hundreds of CPU-bound cases queued at once would hold back, for tens of
+// seconds, the async tests waiting on PostgreSQL and sockets (2 cores here).
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct ReplicaConvergenceTests {
     static var seeds: [UInt64] {
         let environment = ProcessInfo.processInfo.environment

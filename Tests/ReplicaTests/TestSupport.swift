@@ -1,30 +1,12 @@
 import Foundation
 import SyncCore
+@_exported import TestSupport
 
 @testable import Replica
 
-/// A temporary folder removed when the value is released.
-final class TemporaryFolder {
-    let url: URL
-
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("annot-tests-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
-
 enum Corpus {
     /// The sample corpus beside the clone (`../shared/corpus`), or nil when it is absent.
-    static var sharedFolder: String? {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let folder = root.deletingLastPathComponent().appendingPathComponent("shared/corpus").path
-        return FileManager.default.fileExists(atPath: folder) ? folder : nil
-    }
+    static var sharedFolder: String? { SampleCorpus.shared }
 
     /// Small articles made up for tests that must not depend on the sample corpus.
     static func files(in folder: TemporaryFolder) -> [ArticleFile] {

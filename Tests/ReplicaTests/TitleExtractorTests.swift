@@ -3,6 +3,7 @@ import Testing
 
 @testable import Replica
 
+@Suite(.timeLimit(.minutes(10)))
 struct TitleExtractorTests {
     @Test(arguments: [
         ("US may resume talks with Taliban next week\n\nBody text.", "US may resume talks with Taliban next week"),

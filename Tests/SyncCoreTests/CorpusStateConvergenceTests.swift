@@ -6,6 +6,9 @@ import Testing
 
 /// Property: replicas of the in-memory model that receive the same operations in any
 /// order, with duplicates, reach byte-identical snapshots.
+// Serialized: hundreds of CPU-bound cases queued at once would hold back, for tens of
+// seconds, the async tests waiting on PostgreSQL and sockets (2 cores here).
+@Suite(.timeLimit(.minutes(10)), .serialized)
 struct CorpusStateConvergenceTests {
     static var seeds: [UInt64] { RandomWorkload.seeds(defaultCount: 500) }
 

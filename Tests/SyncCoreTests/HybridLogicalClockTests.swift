@@ -3,6 +3,7 @@ import Testing
 
 @testable import SyncCore
 
+@Suite(.timeLimit(.minutes(10)))
 struct HybridLogicalClockTests {
     let replica = try! ReplicaID("aaaa")
 
@@ -90,6 +91,7 @@ struct HybridLogicalClockTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(10)))
 struct TimestampTests {
     @Test func theStringFormRoundTripsAndSortsLikeTheValue() throws {
         var generator = SplitMix64(seed: 7)

@@ -3,6 +3,7 @@ import Testing
 @testable import SyncCore
 
 /// Each merge rule on the reference ``CorpusState``, including the concurrent cases.
+@Suite(.timeLimit(.minutes(10)))
 struct MergeRulesTests {
     typealias F = Fixtures
     let article = F.article

@@ -3,6 +3,7 @@ import Testing
 
 @testable import SyncCore
 
+@Suite(.timeLimit(.minutes(10)))
 struct TagNameTests {
     @Test(arguments: [
         ("precondition", "precondition"),

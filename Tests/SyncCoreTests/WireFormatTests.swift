@@ -3,6 +3,7 @@ import Testing
 
 @testable import SyncCore
 
+@Suite(.timeLimit(.minutes(10)))
 struct WireFormatTests {
     typealias F = Fixtures
 
@@ -42,6 +43,17 @@ struct WireFormatTests {
         #expect(decoded[0].operations.map(\.id) == changeset.operations.map(\.id))
         // Canonical: encoding the decoded value gives the same bytes.
         #expect(WireFormat.encode(decoded) == data)
+    }
+
+    @Test func anExtraFieldIsNamedInTheErrorWhateverTheKind() throws {
+        // Given one operation of each kind, each with a field no kind has
+        for operation in F.oneOfEachKind() {
+            let json = operation.canonicalJSON.replacingOccurrences(of: #"{"#, with: #"{"zz_extra":1,"#, options: .anchored)
+            // When it is decoded, Then the error names that field (not one the kind does have)
+            #expect(throws: SyncCoreError.unknownField("zz_extra"), "\(operation.action)") {
+                _ = try WireFormat.decodeOperation(json)
+            }
+        }
     }
 
     @Test func theEncodingIsValidJSONWithSortedKeys() throws {

@@ -4,6 +4,7 @@ import SyncServer
 import Testing
 
 /// The behaviour every ``ChangeStore`` must have, run against each real store.
+@Suite(.timeLimit(.minutes(10)))
 struct ChangeStoreConformanceTests {
     static func encoded(_ changesets: [Changeset]) -> [EncodedChangeset] { changesets.map(EncodedChangeset.init) }
 

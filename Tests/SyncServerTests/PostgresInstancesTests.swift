@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -10,7 +11,7 @@ import Testing
 /// Several `syncd` instances on one PostgreSQL database, and PostgreSQL going away under
 /// them. Each instance is a ``PostgresChangeStore`` with its own connection pool and group
 /// committer, as in a `syncd` process.
-@Suite(.enabled(if: TestDatabase.adminURL != nil, "needs SYNCD_TEST_POSTGRES_URL"))
+@Suite(.timeLimit(.minutes(10)), .enabled(if: TestDatabase.adminURL != nil, "needs SYNCD_TEST_POSTGRES_URL"))
 struct PostgresInstancesTests {
     /// Pushes through two instances while a puller on each follows the log: every
     /// acknowledged operation must reach both pullers, exactly once. A store that let
@@ -29,7 +30,7 @@ struct PostgresInstancesTests {
                             var cursor: Int64 = 0
                             var seen: [String] = []
                             var caughtUpAfterPushes = false
-                            let deadline = ContinuousClock.now + .seconds(60)
+                            let deadline = ContinuousClock.now + .seconds(180)
                             while !caughtUpAfterPushes, ContinuousClock.now < deadline {
                                 let finished = await pushing.isDown
                                 let page = try await instance.pull(after: cursor, limit: 5)
@@ -78,7 +79,7 @@ struct PostgresInstancesTests {
         let database = try await cluster.createDatabase()
         var logger = Logger(label: "syncd-test")
         logger.logLevel = .critical
-        let setup = try PostgresChangeStore(url: database, logger: logger)
+        let setup = try PostgresChangeStore(url: database, callTimeout: .seconds(30), logger: logger)
         let token = try await withThrowingTaskGroup(of: String?.self) { group in
             group.addTask { await setup.client.run(); return nil }
             defer { group.cancelAll() }
@@ -98,7 +99,14 @@ struct PostgresInstancesTests {
             func push(_ batch: [Changeset]) async throws -> TestResponse {
                 try await client.execute(uri: "/v1/push", method: .post, headers: authorized, body: ServerFixture.body(batch))
             }
-            #expect(try await push(batches[0]).status == .ok)
+            // (The store's 3 s call deadline is short for a machine busy with the other suites:
+            // the first push may take a retry, which is safe since pushes are idempotent.)
+            var first = try await push(batches[0])
+            for _ in 0..<10 where first.status == .serviceUnavailable {
+                try await Task.sleep(for: .milliseconds(500))
+                first = try await push(batches[0])
+            }
+            #expect(first.status == .ok)
 
             // When PostgreSQL stops…
             try cluster.stop()
@@ -115,7 +123,7 @@ struct PostgresInstancesTests {
             // When it is back, the same instance reconnects by itself.
             try cluster.restart()
             var recovered = false
-            let deadline = ContinuousClock.now + .seconds(30)
+            let deadline = ContinuousClock.now + .seconds(90)
             while !recovered, ContinuousClock.now < deadline {
                 let response = try await push(batches[1])
                 #expect(response.status == .ok || response.status == .serviceUnavailable, "got \(response.status)")

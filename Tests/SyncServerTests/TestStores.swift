@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Logging
 import PostgresNIO
 import SyncServer
@@ -39,7 +40,7 @@ struct TestStore: Sendable {
 
     /// A store instance. SQLite: the one instance (one file, one process). PostgreSQL: a new
     /// instance with its own connection pool, whose `services` must run while it is used.
-    func instance(callTimeout: Duration = .seconds(10)) throws -> any ChangeStore {
+    func instance(callTimeout: Duration = .seconds(30)) throws -> any ChangeStore {
         if let sqlite { return sqlite }
         var logger = Logger(label: "syncd-test")
         logger.logLevel = .critical
@@ -48,7 +49,7 @@ struct TestStore: Sendable {
 
     /// Runs `body` with a ready instance: its services running, its schema migrated.
     func withInstance<T: Sendable>(
-        callTimeout: Duration = .seconds(10), _ body: @escaping @Sendable (any ChangeStore) async throws -> T
+        callTimeout: Duration = .seconds(30), _ body: @escaping @Sendable (any ChangeStore) async throws -> T
     ) async throws -> T {
         let store = try instance(callTimeout: callTimeout)
         return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -86,7 +87,7 @@ enum TestDatabase {
     static func run(_ url: String, _ sql: String) async throws {
         var logger = Logger(label: "syncd-test")
         logger.logLevel = .critical
-        let store = try PostgresChangeStore(url: url, logger: logger)
+        let store = try PostgresChangeStore(url: url, callTimeout: .seconds(30), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.client.run() }
             defer { group.cancelAll() }
@@ -95,12 +96,9 @@ enum TestDatabase {
     }
 }
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// CI must run the PostgreSQL suite: a CI run without a test server is a failure, not a skip.
+@Suite(.timeLimit(.minutes(10)))
 struct PostgresAvailabilityTests {
     @Test func ciAlwaysRunsThePostgresSuite() {
         if ProcessInfo.processInfo.environment["CI"] == "true" {

@@ -22,12 +22,20 @@ public struct ArticleFile: Sendable, Hashable {
         }
         // Refuse by size before reading: a 50 MB file is not read whole to be refused.
         let limit = ImportArticle.maxTextBytes
-        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > limit {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        // A device or a pipe (/dev/zero, a FIFO) could be read forever.
+        guard attributes?[.type] as? FileAttributeType == .typeRegular else {
+            throw .unreadable(path: path, reason: "it is not a regular file")
+        }
+        if let size = attributes?[.size] as? NSNumber, size.intValue > limit {
             throw .unreadable(path: path, reason: "it is larger than \(limit / 1024 / 1024) MiB")
         }
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            // At most one byte over the limit, should the file grow while it is read.
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: limit + 1) ?? Data()
         } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }

@@ -70,14 +70,14 @@ extension LocalReplica {
                 report.held += 1
                 continue
             }
-            // The drift bound: a changeset stamped too far ahead of this clock is refused by
-            // file, and held when it comes from the server (which took it within its own
-            // bound), so that one operation never stops the rest of a pull; it is tried
-            // again at the next sync.
+            // The drift bound, with the allowance for two clocks that disagree (so that what
+            // the server took within its own bound passes here): a changeset stamped further
+            // ahead is refused by file, and held when it comes from the server, so that one
+            // operation never stops the rest of a pull; it is tried again at the next sync.
             var observed = clock
             var drift: SyncCoreError?
             for operation in changeset.operations {
-                do { try observed.observe(operation.timestamp, now: now) } catch {
+                do { try observed.observe(operation.timestamp, now: now, allowance: HybridLogicalClock.skewAllowance) } catch {
                     drift = error
                     break
                 }

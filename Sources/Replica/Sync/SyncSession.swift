@@ -176,12 +176,21 @@ public struct SyncSession {
         var heldPages = 0
         var fetched = 0
         var lastOperation: OperationID?
+        var pageSize = pullPageSize
+        // A server that sends the same changeset twice in one pull (a cursor that goes back,
+        // or pages that repeat) would keep the sync going forever: stop at the first repeat.
+        var received = Set<Int>()
         while true {
-            var path = "/v1/pull?after=\(cursor)&limit=\(pullPageSize)"
+            var path = "/v1/pull?after=\(cursor)&limit=\(pageSize)"
             if cursor > 0, let at { path += "&at=\(at)" }
             let page: SyncProtocol.PullPage
             do {
                 page = try SyncProtocol.PullPage(decoding: try transport.send(method: "GET", path: path, body: nil))
+            } catch let tooLarge as SyncReplyTooLarge {
+                // Pages of large articles: ask for fewer operations at a time.
+                guard pageSize > 1 else { throw tooLarge }
+                pageSize = max(1, pageSize / 4)
+                continue
             } catch let rejection as SyncRejection where rejection.code == SyncProtocol.ErrorCode.cursorMismatch {
                 // The server's log holds another operation at our cursor: it was restored from
                 // a backup. Start over; pushing again restores our own work it lost.
@@ -198,8 +207,15 @@ public struct SyncSession {
                 }
                 if remote.storeID == nil { try replica.recordStore(page.store) }
             }
-            guard page.cursor >= cursor, page.operations > 0 || !page.more else {
-                throw ReplicaError.protocolViolation("the server's pull cursor went from \(cursor) to \(page.cursor) without progress")
+            // Each operation has a sequence number of its own: a page of N operations moves the
+            // cursor on by N or more, and a page that says more follow holds some.
+            guard page.cursor >= cursor, page.cursor - cursor >= Int64(page.operations), page.operations > 0 || !page.more else {
+                throw ReplicaError.protocolViolation(
+                    "the server's pull cursor went from \(cursor) to \(page.cursor) with \(page.operations) operation(s): it does not advance; sync stopped")
+            }
+            for changeset in page.changesets where !received.insert(changeset.id.hashValue).inserted {
+                throw ReplicaError.protocolViolation(
+                    "the server sent changeset \(changeset.id.rawValue.prefix(12)) twice in one pull: it is broken or hostile; sync stopped")
             }
             held += page.changesets
             heldPages += 1

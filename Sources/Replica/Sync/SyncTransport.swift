@@ -23,3 +23,16 @@ public struct SyncRejection: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "the server refused (\(status)\(code.isEmpty ? "" : " \(code)")): \(message)" }
 }
+
+/// A reply over the transport's cap on reply sizes: the sync asks again for less (a smaller
+/// pull page), or stops with this error.
+public struct SyncReplyTooLarge: Error, Sendable, CustomStringConvertible {
+    /// The cap, in bytes.
+    public let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    public var description: String {
+        "the server sent a reply over \(limit / 1024 / 1024) MiB, the most annot accepts: it is broken or hostile, or its pages are too large"
+    }
+}

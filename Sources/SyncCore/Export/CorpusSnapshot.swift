@@ -146,27 +146,101 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
 
     /// The canonical JSON form: sorted keys, two-space indentation, a final newline.
     public func canonicalJSON() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        // Encoding plain strings and integers cannot fail.
-        var data = try! encoder.encode(Document(snapshot: self))
-        data.append(UInt8(ascii: "\n"))
+        var data = Data()
+        for chunk in canonicalJSONChunks() { data.append(contentsOf: chunk) }
         return data
     }
 
-    private struct Document: Encodable {
-        let format = "annot-export"
-        let version = 1
-        let articles: [Article]
-        let tags: [Tagging]
-        let notes: [Note]
-        let highlights: [Highlight]
+    /// ``canonicalJSON()`` in pieces of about `chunkBytes` bytes, made one after the other
+    /// as they are asked for: a server streams an export without building it whole.
+    ///
+    /// The bytes are those of `JSONEncoder` with sorted keys, pretty printing and unescaped
+    /// slashes encoding the document `{articles, format, highlights, notes, tags, version}`;
+    /// each element is encoded on its own and indented, which gives the same bytes since no
+    /// JSON string holds a raw newline.
+    public func canonicalJSONChunks(chunkBytes: Int = 64 * 1024) -> CanonicalJSONChunks {
+        CanonicalJSONChunks(snapshot: self, chunkBytes: chunkBytes)
+    }
 
-        init(snapshot: CorpusSnapshot) {
-            articles = snapshot.articles
-            tags = snapshot.tags
-            notes = snapshot.notes
-            highlights = snapshot.highlights
+    /// The pieces of a snapshot's canonical JSON (``CorpusSnapshot/canonicalJSONChunks(chunkBytes:)``).
+    public struct CanonicalJSONChunks: Sequence, Sendable {
+        let snapshot: CorpusSnapshot
+        let chunkBytes: Int
+
+        public func makeIterator() -> Iterator { Iterator(snapshot: snapshot, chunkBytes: chunkBytes) }
+
+        public struct Iterator: IteratorProtocol {
+            /// One piece of the document: a fixed text or one element of a list.
+            private enum Piece {
+                case text(String)
+                case element(list: Int, index: Int)
+            }
+
+            private let snapshot: CorpusSnapshot
+            private let chunkBytes: Int
+            private let encoder: JSONEncoder
+            private var pieces: [Piece] = []
+            private var position = 0
+
+            init(snapshot: CorpusSnapshot, chunkBytes: Int) {
+                self.snapshot = snapshot
+                self.chunkBytes = Swift.max(1, chunkBytes)
+                encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                // Keys in sorted order, as the encoder sorts them: articles, format,
+                // highlights, notes, tags, version.
+                let counts = [snapshot.articles.count, snapshot.highlights.count, snapshot.notes.count, snapshot.tags.count]
+                func list(_ name: String, _ number: Int) {
+                    pieces.append(.text("  \"\(name)\" : [\n"))
+                    if counts[number] == 0 { pieces.append(.text("\n")) }
+                    for index in 0..<counts[number] {
+                        if index > 0 { pieces.append(.text(",\n")) }
+                        pieces.append(.element(list: number, index: index))
+                    }
+                    if counts[number] > 0 { pieces.append(.text("\n")) }
+                    pieces.append(.text("  ],\n"))
+                }
+                pieces.append(.text("{\n"))
+                list("articles", 0)
+                pieces.append(.text("  \"format\" : \"annot-export\",\n"))
+                list("highlights", 1)
+                list("notes", 2)
+                list("tags", 3)
+                pieces.append(.text("  \"version\" : 1\n}\n"))
+            }
+
+            public mutating func next() -> Data? {
+                guard position < pieces.count else { return nil }
+                var chunk = Data()
+                while position < pieces.count, chunk.count < chunkBytes {
+                    switch pieces[position] {
+                    case .text(let text): chunk.append(contentsOf: Array(text.utf8))
+                    case .element(let list, let index): append(list: list, index: index, to: &chunk)
+                    }
+                    position += 1
+                }
+                return chunk
+            }
+
+            private func append(list: Int, index: Int, to chunk: inout Data) {
+                // Encoding plain strings and integers cannot fail.
+                let encoded: Data =
+                    switch list {
+                    case 0: try! encoder.encode(snapshot.articles[index])
+                    case 1: try! encoder.encode(snapshot.highlights[index])
+                    case 2: try! encoder.encode(snapshot.notes[index])
+                    default: try! encoder.encode(snapshot.tags[index])
+                    }
+                // Indented by two levels: four spaces at the start of every line but the empty
+                // ones (the encoder writes an empty list as `[`, an empty line, `]`).
+                chunk.append(contentsOf: [0x20, 0x20, 0x20, 0x20])
+                var previous: UInt8 = 0
+                for byte in encoded {
+                    if previous == 0x0A, byte != 0x0A { chunk.append(contentsOf: [0x20, 0x20, 0x20, 0x20]) }
+                    chunk.append(byte)
+                    previous = byte
+                }
+            }
         }
     }
 }

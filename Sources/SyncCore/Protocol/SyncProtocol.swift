@@ -80,6 +80,27 @@ public enum SyncProtocol {
             self.name = name
             self.role = role
         }
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case name, role }
+
+        /// Decodes `{"name", "role"}` and nothing else: a field this build does not know
+        /// (a typo such as `"rol"`, or a newer client's option) is an error, not ignored.
+        public init(from decoder: any Decoder) throws {
+            struct AnyKey: CodingKey {
+                var stringValue: String
+                var intValue: Int? { nil }
+                init(stringValue: String) { self.stringValue = stringValue }
+                init?(intValue: Int) { nil }
+            }
+            let all = try decoder.container(keyedBy: AnyKey.self)
+            if let unknown = all.allKeys.first(where: { CodingKeys(rawValue: $0.stringValue) == nil }) {
+                throw DecodingError.dataCorruptedError(
+                    forKey: unknown, in: all, debugDescription: "unknown field '\(unknown.stringValue)'")
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            role = try container.decode(String.self, forKey: .role)
+        }
     }
 
     /// The answer to `POST /v1/users`: the new token, shown once.

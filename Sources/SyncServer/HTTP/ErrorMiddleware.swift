@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Renders every failure as a JSON error body with a stable code: Hummingbird's own errors
 /// (404, 413 from a body over the limit, …) included. Anything unexpected becomes a logged
@@ -16,10 +17,16 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as SyncServerError {
             metrics.rejected(error.code)
-            return SyncServerError.jsonResponse(status: error.status, code: error.code, message: error.message, reason: error.reason)
+            return SyncServerError.jsonResponse(
+                status: error.status, code: error.code, message: error.message, reason: error.reason, retryAfter: error.retryAfter)
+        } catch let error as HTTPParserError {
+            // Bad framing in a body (chunked encoding): the client's fault, never a 500.
+            metrics.rejected("malformed_request")
+            return SyncServerError.jsonResponse(
+                status: .badRequest, code: "malformed_request", message: "the request is not valid HTTP/1.1 (\(error))")
         } catch let error as HTTPError where error.status == .notFound {
             // A known path asked with another method is a 405 naming the methods it takes.
-            if let allowed = SyncServer.methods(allowedOn: request.uri.path) {
+            if let allowed = Endpoint.methods(allowedOn: request.uri.path) {
                 metrics.rejected("method_not_allowed")
                 var headers = HTTPFields()
                 headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")

@@ -1,6 +1,7 @@
 import CompressNIO
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 /// Reads request bodies within the limits, decompressing gzip.
 enum RequestBody {
@@ -20,13 +21,24 @@ enum RequestBody {
         } catch is NIOTooManyBytesError {
             // A chunked body (no Content-Length) that grew past the limit.
             throw SyncServerError.tooLarge(limit)
+        } catch let error as HTTPParserError {
+            throw error  // bad framing: a 400 (ErrorMiddleware)
+        } catch {
+            // The connection closed, or missed the body deadline (ConnectionGuard).
+            throw SyncServerError.bodyIncomplete("\(error)")
         }
         switch request.headers[.contentEncoding]?.lowercased() {
         case nil, "identity":
             return buffer
         case "gzip":
             do {
-                return try buffer.decompress(with: .gzip, maxSize: limit)
+                // `maxSize` bounds the buffers CompressNIO allocates, which NIO rounds up to a
+                // power of two: the output itself must be checked against the limit.
+                let inflated = try buffer.decompress(with: .gzip, maxSize: limit)
+                guard inflated.readableBytes <= limit else { throw SyncServerError.tooLarge(limit) }
+                return inflated
+            } catch let error as SyncServerError {
+                throw error
             } catch let error as CompressNIOError where error == .bufferOverflow {
                 throw SyncServerError.tooLarge(limit)
             } catch {

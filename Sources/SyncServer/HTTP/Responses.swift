@@ -1,6 +1,7 @@
 import CompressNIO
 import Foundation
 import Hummingbird
+import NIOFoundationCompat
 
 /// Building JSON responses, gzip-compressed when the client accepts it.
 enum Responses {
@@ -25,6 +26,40 @@ enum Responses {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return json(encoded: Array(try! encoder.encode(value)), request: request, status: status)
+    }
+
+    /// A JSON body written chunk by chunk as the client reads it (gzip-compressed as one
+    /// stream when the client accepts it), so that a large answer never sits whole in memory.
+    static func stream<Chunks: Sequence & Sendable>(_ chunks: Chunks, request: Request) -> Response where Chunks.Element == Data {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.vary] = "Accept-Encoding"
+        let gzip = accepts(gzip: request)
+        if gzip { headers[.contentEncoding] = "gzip" }
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                let compressor = gzip ? CompressionAlgorithm.gzip().compressor : nil
+                if let compressor {
+                    compressor.window = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+                    try compressor.startStream()
+                }
+                defer { try? compressor?.finishStream() }
+                var iterator = chunks.makeIterator()
+                var next = iterator.next()
+                while let chunk = next {
+                    next = iterator.next()
+                    var buffer = ByteBuffer(data: chunk)
+                    guard let compressor else {
+                        try await writer.write(buffer)
+                        continue
+                    }
+                    var compressed: [ByteBuffer] = []
+                    try buffer.compressStream(with: compressor, flush: next == nil ? .finish : .no) { compressed.append($0) }
+                    for piece in compressed { try await writer.write(piece) }
+                }
+                try await writer.finish(nil)
+            })
     }
 
     static func accepts(gzip request: Request) -> Bool {

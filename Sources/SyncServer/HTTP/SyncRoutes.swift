@@ -10,6 +10,28 @@ struct SyncRoutes: Sendable {
     let metrics: SyncMetrics
     let wallClock: any WallClock
     let weakKeys = WeakKeyCheck()
+    let quota: PushQuota
+
+    // MARK: - Service
+
+    /// `GET /healthz`.
+    func healthz(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        Responses.json(["status": "ok"], request: request)
+    }
+
+    /// `GET /metrics`: Prometheus' text format.
+    func metrics(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+    }
+
+    /// `GET /openapi.yaml`: the protocol's OpenAPI document.
+    func openAPI(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/yaml"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+    }
 
     // MARK: - Push and pull
 
@@ -45,7 +67,17 @@ struct SyncRoutes: Sendable {
                 }
             }
         }
-        let outcome = try await StoreCall.run { try await store.push(changesets.map(EncodedChangeset.init), by: user.name) }
+        // Charged before the store's lock, given back when nothing new was stored.
+        let operations = changesets.reduce(0) { $0 + $1.operations.count }
+        try quota.charge(user.name, bytes: body.readableBytes, operations: operations)
+        let outcome: SyncProtocol.PushOutcome
+        do {
+            outcome = try await StoreCall.run { try await store.push(changesets.map(EncodedChangeset.init), by: user.name) }
+        } catch {
+            quota.refund(user.name, bytes: body.readableBytes, operations: operations)
+            throw error
+        }
+        if outcome.accepted == 0 { quota.refund(user.name, bytes: body.readableBytes, operations: operations) }
         metrics.pushed(outcome)
         return Responses.json(outcome, request: request)
     }
@@ -172,11 +204,12 @@ struct SyncRoutes: Sendable {
         return Responses.json(counts.sorted { $0.tag < $1.tag }, request: request)
     }
 
-    /// `GET /v1/export`: the merged state in the canonical form of `annot export`.
+    /// `GET /v1/export`: the merged state in the canonical form of `annot export`, streamed:
+    /// each export holds one chunk of its own at a time, whatever the corpus' size.
     func export(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
         let snapshot = try await StoreCall.run { try await corpus.snapshot() }
-        return Responses.json(encoded: Array(snapshot.canonicalJSON()), request: request)
+        return Responses.stream(snapshot.canonicalJSONChunks(), request: request)
     }
 
     // MARK: - Users
@@ -202,7 +235,7 @@ struct SyncRoutes: Sendable {
         try requireAdmin(context)
         let body = try await RequestBody.read(request, limit: 64 * 1024)
         guard let new = try? JSONDecoder().decode(SyncProtocol.NewUser.self, from: Data(buffer: body)) else {
-            throw SyncServerError.badRequest(#"the body must be {"name": "…", "role": "reader|annotator|curator|admin"}"#)
+            throw SyncServerError.badRequest(#"the body must be {"name": "…", "role": "reader|annotator|curator|admin"}, with no other field"#)
         }
         let user = try UserAdministration.validate(name: new.name, role: new.role)
         if user.role != .admin { try await refuseToRemoveTheLastAdmin(user.name) }
@@ -243,8 +276,16 @@ public enum UserAdministration {
 
     /// Adds a user to the store and returns the new token.
     public static func add(_ user: ServerUser, to store: any ChangeStore) async throws -> String {
-        let token = Token.generate()
-        try await store.putUser(user, tokenHash: Token.hash(token))
+        let token = newToken()
+        try await add(user, token: token, to: store)
         return token
+    }
+
+    /// A new bearer token, for ``add(_:token:to:)``.
+    public static func newToken() -> String { Token.generate() }
+
+    /// Adds a user to the store with `token` (from ``newToken()``), replacing its old one.
+    public static func add(_ user: ServerUser, token: String, to store: any ChangeStore) async throws {
+        try await store.putUser(user, tokenHash: Token.hash(token))
     }
 }
