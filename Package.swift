@@ -53,7 +53,9 @@ let package = Package(
         // MARK: - Replica and CLI
         .target(
             name: "Replica",
-            dependencies: ["SyncCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SyncCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSwift,
             plugins: ["EmbedMigrations"]
         ),

@@ -47,8 +47,11 @@ public enum SyncServer {
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = buildRouter(store: store, configuration: configuration)
-        let connections = ConnectionTable(limit: configuration.effectiveMaxConnections)
+        let metrics = SyncMetrics()
+        let router = buildRouter(store: store, configuration: configuration, metrics: metrics)
+        let connections = ConnectionTable(limit: configuration.effectiveMaxConnections) { open, evicted in
+            metrics.connections(open: open, evicted: evicted)
+        }
         var app = Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(table: connections, configuration: configuration)])),

@@ -25,6 +25,9 @@ public struct SyncServerConfiguration: Sendable {
     public var headerTimeout: Duration = .seconds(10)
     /// A request body must be whole within this long of its head.
     public var bodyTimeout: Duration = .seconds(60)
+    /// While a connection's send buffer is full, the client must read some of it within
+    /// every this long.
+    public var sendTimeout: Duration = .seconds(60)
     /// The most connections open at once; at the cap, the one that has waited longest for
     /// its client is closed to make room (``effectiveMaxConnections`` also keeps it below
     /// the process's file descriptor limit).

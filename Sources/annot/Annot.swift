@@ -61,8 +61,10 @@ struct Annot: ParsableCommand {
             // annot has no short options but -h: refuse such a word before parsing.
             for argument in arguments.prefix(while: { $0 != "--" })
             where argument.count > 2 && argument.hasPrefix("-") && !argument.hasPrefix("--") && Int(argument) == nil {
+                let command = arguments.first.map { "annot \($0) …" } ?? "annot …"
                 throw ValidationError(
-                    "unknown option '\(argument)': a value that starts with '-' goes after '--', as in: annot tag 003 -- \(argument)")
+                    "unknown option '\(argument)': a value that starts with '-' goes after '--' (\(command) -- '\(argument)'), "
+                        + "or, for an option, after '=' (--quote='\(argument)')")
             }
             var command = try DirectInvocation.command(for: arguments) ?? parseAsRoot(arguments)
             try command.run()

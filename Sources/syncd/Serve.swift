@@ -31,6 +31,8 @@ extension Syncd {
         var headerTimeout = 10.0
         @Option(help: ArgumentHelp("A request body must be whole within this long of its head.", valueName: "seconds"))
         var bodyTimeout = 60.0
+        @Option(help: ArgumentHelp("While a connection's send buffer is full, the client must read some of it within every this long.", valueName: "seconds"))
+        var sendTimeout = 60.0
         @Option(help: "Most connections open at once (lowered to fit the file descriptor limit); at the cap, the one waiting longest for its client is closed.")
         var maxConnections = SyncServerConfiguration().maxConnections
         @Option(help: ArgumentHelp("Bytes of changes one user may push per quota window (0: no limit).", valueName: "bytes"))
@@ -51,7 +53,7 @@ extension Syncd {
                 throw ValidationError("--max-operations must be at least \(Changeset.maxOperations), the size of the largest changeset")
             }
             guard maxDriftSeconds >= 0 else { throw ValidationError("--max-drift-seconds must be 0 or more") }
-            for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)] {
+            for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--send-timeout", sendTimeout)] {
                 guard value > 0, value <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
             }
             guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
@@ -72,6 +74,7 @@ extension Syncd {
             configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
             configuration.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
             configuration.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
+            configuration.sendTimeout = .milliseconds(Int64(sendTimeout * 1000))
             configuration.maxConnections = maxConnections
             configuration.quotaBytes = quotaBytes
             configuration.quotaOperations = quotaOperations
@@ -86,16 +89,16 @@ extension Syncd {
             let portFile = self.portFile
             let host = self.host
             let app = SyncServer.buildApplication(store: changeStore, configuration: configuration, logger: logger) { port in
-                if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
                 // Unbuffered: whoever started syncd may be waiting for this line on a pipe. A
                 // line that cannot be written stops the server at once, with one line on
-                // standard error: nobody would know where it listens.
+                // standard error (and no port file): nobody would know where it listens.
                 do {
                     try Syncd.output(["syncd listening on http://\(host):\(port) (store: \(changeStore.location))"])
                 } catch {
                     StandardStreams.writeError("syncd: error: \(error)\n")
                     Foundation.exit(error is StandardStreams.WriteFailure ? StandardStreams.ioErrorStatus : 1)
                 }
+                if let portFile { try? "\(port)\n".write(toFile: portFile, atomically: true, encoding: .utf8) }
             }
             try await app.runService()
         }

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
+extension EndToEnd {
 /// The built `annot` binary on the sample corpus in `../shared/corpus`, as an analyst uses it.
 @Suite(.timeLimit(.minutes(10)), .serialized)
 struct AnnotEndToEndTests {
@@ -202,4 +203,5 @@ struct AnnotEndToEndTests {
         #expect(result.stderr.contains("not valid UTF-8"), "\(result.stderr)")
         #expect(try alice.run(["tags"]).stdout.contains("No tags"))
     }
+}
 }

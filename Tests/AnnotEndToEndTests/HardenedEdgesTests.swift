@@ -3,6 +3,7 @@ import SyncCore
 import TestSupport
 import Testing
 
+extension EndToEnd {
 /// The edges a careful user and a hostile peer reach, against real `syncd` and `annot`
 /// processes: silent and slow sockets, framing errors, quotas, concurrent exports, full
 /// disks and closed pipes, and command lines that look like options.
@@ -70,6 +71,101 @@ struct HardenedEdgesTests {
         #expect(bodyClosed.map { $0 < 4 } == true, "half-sent body open after \(bodyClosed ?? -1) s")
     }
 
+    /// A server whose corpus exports to about 5 MB, started with `options`, and a reader's token.
+    func serverWithALargeCorpus(_ options: [String]) throws -> (server: SyncdProcess, reader: String) {
+        let server = try startServer(options)
+        let alice = try analyst("alice", server: server, imports: false)
+        let articles = TemporaryFolder(prefix: "large-articles")
+        for index in 0..<4 {
+            let line = "Article \(index): talks in Doha resumed, said the spokesman of the delegation, line "
+            let text = "Large article \(index)\n\n" + (0..<14_000).map { "\(line)\($0).\n" }.joined()
+            try text.write(toFile: articles.path("big\(index).txt"), atomically: true, encoding: .utf8)
+        }
+        expectSuccess(try alice.run(["import", articles.path]))
+        expectSuccess(try alice.run(["sync"]))
+        return (server, try server.addUser("auditor", role: "reader"))
+    }
+
+    static func exportRequest(_ token: String) -> [UInt8] {
+        Array("GET /v1/export HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8)
+    }
+
+    @Test func aSlowReaderGetsItsWholeAnswer() throws {
+        // Given a server with a one-second idle timeout and a 5 MB export
+        let (server, reader) = try serverWithALargeCorpus(["--idle-timeout", "1", "--send-timeout", "10"])
+        // When a client with a small window reads the export slowly, for several seconds
+        // (a Python client: it sleeps between reads as a slow link would)
+        let script = """
+            import socket, sys, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+            s.connect(("127.0.0.1", int(sys.argv[1]))); s.settimeout(20)
+            s.sendall(("GET /v1/export HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer %s\\r\\n\\r\\n" % sys.argv[2]).encode())
+            got, start = b"", time.time()
+            while not got.endswith(b"\\r\\n0\\r\\n\\r\\n"):
+                data = s.recv(16384)
+                if not data: break
+                got += data
+                time.sleep(0.02)
+            print("complete" if got.endswith(b"\\r\\n0\\r\\n\\r\\n") else "cut", len(got), round(time.time() - start, 1))
+            """
+        let python = AnnotCLI(replica: folder.path("unused.sqlite"), executable: "/usr/bin/env")
+        let result = try python.start(["python3", "-c", script, String(server.port), reader]).wait(timeout: 90)
+        // Then the answer is whole (the chunked body's last chunk arrived), however long it took
+        let words = result.stdout.split(separator: " ")
+        #expect(words.first == "complete", "\(result.stdout) \(result.stderr)")
+        #expect((words.dropFirst().first.flatMap { Int($0) } ?? 0) > 4_500_000)
+        #expect((words.last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0) > 1, "read faster than the idle timeout")
+    }
+
+    /// `syncd_connections_open` from `/metrics`.
+    static func openConnections(_ server: SyncdProcess) -> Int? {
+        guard let text = try? LoopbackSocket.exchange(port: server.port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 5),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("syncd_connections_open ") })
+        else { return nil }
+        return Double(line.split(separator: " ").last ?? "").map { Int($0) }
+    }
+
+    @Test func aClientThatStopsReadingIsClosedAfterTheSendTimeout() throws {
+        // Given a server with a two-second send timeout and a 5 MB export
+        let (server, reader) = try serverWithALargeCorpus(["--send-timeout", "2"])
+        // When two clients ask for the export and never read it
+        let stalled = try (0..<2).map { _ in try LoopbackSocket.connect(port: server.port, receiveBuffer: 16 * 1024) }
+        defer { stalled.forEach { close($0) } }
+        for socket in stalled { try LoopbackSocket.send(socket, Self.exportRequest(reader)) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect((Self.openConnections(server) ?? 0) >= 3, "the two stalled ones and this one")
+        // Then within seconds the server closes them (only this request's connection is left)
+        let start = Date()
+        var open = Self.openConnections(server)
+        while (open ?? 99) > 1, Date().timeIntervalSince(start) < 20 {
+            Thread.sleep(forTimeInterval: 0.5)
+            open = Self.openConnections(server)
+        }
+        #expect(open == 1, "still open: \(open.map(String.init) ?? "no metric")")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test func aBodySentAfterItsAnswerDoesNotHoldASlot() throws {
+        // Given a server with two connection slots
+        let server = try startServer(["--max-connections", "2"])
+        // When two clients each send a head with a body, get their answer, then send the body
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        for _ in 0..<2 {
+            let socket = try LoopbackSocket.connect(port: server.port)
+            sockets.append(socket)
+            try LoopbackSocket.send(socket, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n".utf8))
+            var answer = [UInt8](repeating: 0, count: 4096)
+            _ = answer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            try LoopbackSocket.send(socket, Array("abcde".utf8))
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        // Then a third client is served at once: the two wait for a next request, and the
+        // one that waited longest makes room
+        let answer = try LoopbackSocket.exchange(port: server.port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 5)
+        #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer.prefix(80))")
+    }
+
     @Test func framingErrorsAre400sWithAJSONBody() throws {
         // Given a server and a token
         let server = try startServer()
@@ -123,17 +219,7 @@ struct HardenedEdgesTests {
 
     @Test func concurrentExportsStayWithinTheirMemoryBound() throws {
         // Given a corpus of four articles of 1.2 MB each (5 MB), on the server
-        let server = try startServer()
-        let alice = try analyst("alice", server: server, imports: false)
-        let articles = TemporaryFolder(prefix: "large-articles")
-        for index in 0..<4 {
-            let line = "Article \(index): talks in Doha resumed, said the spokesman of the delegation, line "
-            let text = "Large article \(index)\n\n" + (0..<14_000).map { "\(line)\($0).\n" }.joined()
-            try text.write(toFile: articles.path("big\(index).txt"), atomically: true, encoding: .utf8)
-        }
-        expectSuccess(try alice.run(["import", articles.path]))
-        expectSuccess(try alice.run(["sync"]))
-        let reader = try server.addUser("auditor", role: "reader")
+        let (server, reader) = try serverWithALargeCorpus([])
         let first = try server.get("/v1/export", token: reader)
         #expect(first.status == 200 && first.body.count > 4_500_000)
         let pid = try #require(server.pid)
@@ -282,8 +368,10 @@ struct HardenedEdgesTests {
         // Then it is a usage error naming the way out, not help with exit 0
         #expect(dashed.status == 64)
         #expect(dashed.stdout.isEmpty)
-        #expect(dashed.stderr.contains("annot tag 003 -- -dash"), "\(dashed.stderr)")
-        #expect(try cli.run(["tags", "--json"]).stdout.contains("dash") == false)
+        #expect(dashed.stderr.contains("annot tag … -- '-dash'"), "\(dashed.stderr)")
+        // And the way out works
+        expectSuccess(try cli.run(["tag", "003", "--", "-dash"]))
+
     }
 
     @Test func importRefusesLargeFilesAndDevicesWithoutReadingThem() throws {
@@ -304,6 +392,11 @@ struct HardenedEdgesTests {
         #expect(device.status != 0)
         #expect(device.stderr.contains("not a regular file"), "\(device.stderr)")
         #expect(Date().timeIntervalSince(start) < 10)
+        // And a symbolic link to an article file is read as the file it names
+        let linked = folder.path("linked.txt")
+        try FileManager.default.createSymbolicLink(
+            atPath: linked, withDestinationPath: SampleCorpus.folder + "/" + SampleCorpus.ids[3] + ".txt")
+        expectSuccess(try cli.run(["import", linked]))
     }
 
     @Test func aLargeImportShowsProgressOnATerminal() throws {
@@ -322,4 +415,5 @@ struct HardenedEdgesTests {
         #expect(result.stdout.contains("Importing 60/60 articles"), "\(result.stdout)")
         #expect(result.stdout.contains("Imported 60 article(s)"))
     }
+}
 }

@@ -3,6 +3,7 @@ import TestSupport
 import SyncCore
 import Testing
 
+extension EndToEnd {
 /// The attacks of a hostile annotator (with nothing but a valid token of their own), of a
 /// copied replica, and of a server restored from a backup, against real `syncd` and
 /// `annot` processes (docs/sync-model.md, "Trust model"). Each worked before wire format 2.
@@ -347,6 +348,7 @@ struct HostilePeerTests {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw TestFailure("sqlite3 failed on \(statement)") }
     }
+}
 }
 
 /// A hostile peer: a user with a valid token and a key of their own, who writes documents

@@ -37,9 +37,14 @@ enum LoopbackSocket {
     }
 
     /// A socket connected to `port` on 127.0.0.1.
-    static func connect(port: Int) throws -> Int32 {
+    /// - Parameter receiveBuffer: a receive buffer this small, in bytes (a slow reader's
+    ///   window), when given.
+    static func connect(port: Int, receiveBuffer: Int32? = nil) throws -> Int32 {
         let descriptor = socket(AF_INET, streamSocket, 0)
         guard descriptor >= 0 else { throw TestFailure("socket: \(errno)") }
+        if var size = receiveBuffer {
+            _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = loopback(port: port)
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
+extension EndToEnd {
 /// Real `syncd` and `annot` processes on loopback: analysts who worked offline, with
 /// conflicting work, converge through the server whatever the order of their syncs, and
 /// crashes of either side lose nothing.
@@ -397,4 +398,5 @@ struct SyncEndToEndTests {
         #expect(try serverExport(second, token: reader) == export)
         #expect(try alice.run(["conflicts"]).stdout.contains("Alice's edit."))
     }
+}
 }

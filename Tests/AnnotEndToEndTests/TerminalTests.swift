@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
+extension EndToEnd {
 /// What other users wrote reaches the terminal escaped: a note body, an article's text or a
 /// server's message cannot move the cursor, clear the screen, retitle the window or reverse
 /// the text direction (`ESC ] 0 ; … BEL`, `ESC [ 2 J`, U+202E). `--json` stays exact.
@@ -73,4 +74,5 @@ struct TerminalTests {
         let stripped = shown.replacingOccurrences(of: "\u{1B}[4;33m", with: "").replacingOccurrences(of: "\u{1B}[0m", with: "")
         Self.expectEscaped(stripped)
     }
+}
 }

@@ -143,7 +143,9 @@ struct ChangeStoreConformanceTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<4 {
                 group.addTask {
-                    try await store.withInstance { instance in
+                    // A long call deadline: four instances migrating at once wait for each
+                    // other, and the end-to-end suites may hold this process's threads meanwhile.
+                    try await store.withInstance(callTimeout: .seconds(120)) { instance in
                         _ = try await instance.push(Self.encoded(ServerFixture.changesets(by: "alice", replica: "i\(index)", count: 1)), by: "alice")
                     }
                 }

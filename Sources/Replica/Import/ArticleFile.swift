@@ -22,7 +22,8 @@ public struct ArticleFile: Sendable, Hashable {
         }
         // Refuse by size before reading: a 50 MB file is not read whole to be refused.
         let limit = ImportArticle.maxTextBytes
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        // Of what a symbolic link points to (attributesOfItem does not follow links).
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)
         // A device or a pipe (/dev/zero, a FIFO) could be read forever.
         guard attributes?[.type] as? FileAttributeType == .typeRegular else {
             throw .unreadable(path: path, reason: "it is not a regular file")

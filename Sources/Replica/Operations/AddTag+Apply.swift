@@ -9,6 +9,6 @@ extension AddTag: ReplicaApplicable {
                 INSERT INTO tag_additions (hlc, article, tag, author, live) VALUES (?1, ?2, ?3, ?4,
                     NOT EXISTS (SELECT 1 FROM tag_tombstones WHERE addition = ?1 AND article = ?2 AND tag = ?3))
                 """
-        ).execute(arguments: [context.hlc, article.rawValue, tag.rawValue, context.author])
+        ).execute(bound: [.text(context.hlc), .text(article.rawValue), .text(tag.rawValue), .text(context.author)])
     }
 }

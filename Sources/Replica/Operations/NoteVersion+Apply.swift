@@ -11,22 +11,22 @@ enum NoteVersionApplier {
         let supersede = try db.cachedStatement(
             sql: "UPDATE note_versions SET superseded = 1 WHERE hlc = ? AND note = ? AND superseded = 0")
         for version in base {
-            let arguments: StatementArguments = [version.description, note.rawValue]
-            try record.execute(arguments: arguments)
-            try supersede.execute(arguments: arguments)
+            let values: [BoundValue] = [.text(version.description), .text(note.rawValue)]
+            try record.execute(bound: values)
+            try supersede.execute(bound: values)
         }
         try db.cachedStatement(
             sql: """
                 INSERT INTO note_versions (hlc, note, author, body, superseded, arrived) VALUES (?1, ?2, ?3, ?4,
                     EXISTS (SELECT 1 FROM note_supersessions WHERE version = ?1 AND note = ?2), 1)
                 """
-        ).execute(arguments: [context.hlc, note.rawValue, context.author, body])
+        ).execute(bound: [.text(context.hlc), .text(note.rawValue), .text(context.author), .text(body)])
         if let body {
             // One row through VALUES, not INSERT ... SELECT: SQLite opens a statement
             // savepoint for an INSERT ... SELECT, and FTS5 writes its pending terms to disk
             // at every savepoint (20,000 notes: 0.92 s against 0.14 s, BENCHMARKS.md).
             try db.cachedStatement(sql: "INSERT INTO note_search (rowid, body) VALUES (?, ?)")
-                .execute(arguments: [db.lastInsertedRowID, body])
+                .execute(bound: [.integer(db.lastInsertedRowID), .text(body)])
         }
     }
 }
@@ -35,7 +35,7 @@ extension CreateNote: ReplicaApplicable {
     func apply(in context: ApplyContext) throws {
         try context.db.cachedStatement(
             sql: "INSERT INTO notes (id, article, highlight, author, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-        ).execute(arguments: [note.rawValue, article.rawValue, highlight?.rawValue, context.author, context.hlc])
+        ).execute(bound: [.text(note.rawValue), .text(article.rawValue), .text(highlight?.rawValue), .text(context.author), .text(context.hlc)])
         try NoteVersionApplier.add(context, note: note, body: body, base: [])
     }
 }

@@ -9,9 +9,9 @@ extension RemoveTag: ReplicaApplicable {
         let cancel = try context.db.cachedStatement(
             sql: "UPDATE tag_additions SET live = 0 WHERE hlc = ? AND article = ? AND tag = ? AND live = 1")
         for addition in removes {
-            let arguments: StatementArguments = [addition.description, article.rawValue, tag.rawValue]
-            try tombstone.execute(arguments: arguments)
-            try cancel.execute(arguments: arguments)
+            let values: [BoundValue] = [.text(addition.description), .text(article.rawValue), .text(tag.rawValue)]
+            try tombstone.execute(bound: values)
+            try cancel.execute(bound: values)
         }
     }
 }

@@ -49,9 +49,10 @@ struct OperationApplier {
         let received = Int64(now)
         for (index, operation) in changeset.operations.enumerated() {
             let fields = operation.action.logFields
-            try log.execute(arguments: [
-                hlcs[index], operation.id.rawValue, id, operation.author.rawValue, fields.kind, fields.article, fields.subject,
-                operation.canonicalJSON, origin.rawValue, received, origin == .server,
+            try log.execute(bound: [
+                .text(hlcs[index]), .text(operation.id.rawValue), .text(id), .text(operation.author.rawValue), .text(fields.kind),
+                .text(fields.article), .text(fields.subject), .text(operation.canonicalJSON), .text(origin.rawValue),
+                .integer(received), .flag(origin == .server),
             ])
             if db.changesCount == 0 { throw try refuse(changeset, held: index, hlcs: hlcs) }
         }

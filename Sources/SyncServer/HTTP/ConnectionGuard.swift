@@ -3,15 +3,18 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 
-/// Read deadlines for each phase of a connection, and the connection cap
+/// Read deadlines for each phase of a connection, a send deadline, and the connection cap
 /// (``ConnectionTable``), in the HTTP/1.1 pipeline after the request decoder.
 ///
 /// - idle: a connection that sends nothing for ``SyncServerConfiguration/idleTimeout`` after
-///   opening or after its last response is closed;
+///   opening, or after its last response was handed to the kernel, is closed;
 /// - header: a request head must be whole within ``SyncServerConfiguration/headerTimeout``
 ///   of its first byte;
 /// - body: a request body must be whole within ``SyncServerConfiguration/bodyTimeout`` of
-///   its head.
+///   its head;
+/// - sending: while the connection's send buffer is full, the client must take some of it
+///   within every ``SyncServerConfiguration/sendTimeout``, or the connection is closed. A
+///   slow reader gets its whole answer however long it takes, as long as it reads.
 ///
 /// A connection that misses a deadline is closed. A request that is not HTTP gets a 400
 /// with a JSON error body before the connection closes (rather than Hummingbird's empty
@@ -23,18 +26,29 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPResponsePart
 
     private let table: ConnectionTable
-    private let timeouts: (idle: TimeAmount, header: TimeAmount, body: TimeAmount)
+    private let timeouts: (idle: TimeAmount, header: TimeAmount, body: TimeAmount, send: TimeAmount)
     private var phase = ConnectionTable.Phase.idle
     private var deadline: Scheduled<Void>?
     private var admitted = false
     private var observer: RequestBytesObserver?
+    /// Request heads read, and responses handed whole to the kernel.
+    private var requests = 0
+    private var responses = 0
+    /// Whether the last request's body has been read to its end.
+    private var requestRead = true
+    /// The send deadline, while the send buffer is full, and what it held at the last check.
+    private var sendCheck: Scheduled<Void>?
+    private var buffered = 0
 
     init(table: ConnectionTable, configuration: SyncServerConfiguration) {
         self.table = table
         func amount(_ duration: Duration) -> TimeAmount {
             .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         }
-        timeouts = (amount(configuration.idleTimeout), amount(configuration.headerTimeout), amount(configuration.bodyTimeout))
+        timeouts = (
+            amount(configuration.idleTimeout), amount(configuration.headerTimeout), amount(configuration.bodyTimeout),
+            amount(configuration.sendTimeout)
+        )
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -46,8 +60,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        cancelTimers()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -56,10 +69,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        deadline?.cancel()
-        deadline = nil
+        cancelTimers()
         table.remove(context.channel)
         context.fireChannelInactive()
+    }
+
+    private func cancelTimers() {
+        deadline?.cancel()
+        deadline = nil
+        sendCheck?.cancel()
+        sendCheck = nil
     }
 
     private func activate(context: ChannelHandlerContext) {
@@ -76,16 +95,64 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: enter(.body, context: context)
+        case .head:
+            requests += 1
+            requestRead = false
         case .body: break
-        case .end: enter(.responding, context: context)
+        case .end: requestRead = true
         }
+        settle(context: context)
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { enter(.idle, context: context) }
-        context.write(data, promise: promise)
+        guard case .end = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
+        // The response counts as sent once the kernel has it all, not when it is queued: a
+        // slow reader must not be cut off by the idle deadline while its answer drains.
+        let written = promise ?? context.eventLoop.makePromise()
+        written.futureResult.assumeIsolated().whenSuccess { [weak self] in
+            guard let self else { return }
+            self.responses += 1
+            self.settle(context: context)
+        }
+        context.write(data, promise: written)
+    }
+
+    /// Moves to the phase that what was read and written so far implies.
+    private func settle(context: ChannelHandlerContext) {
+        if !requestRead {
+            enter(.body, context: context)  // a body still arriving, answered or not
+        } else if responses < requests {
+            enter(.responding, context: context)
+        } else if phase != .idle && phase != .header {
+            enter(.idle, context: context)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            sendCheck?.cancel()
+            sendCheck = nil
+        } else if sendCheck == nil {
+            buffered = bufferedBytes(context)
+            scheduleSendCheck(context: context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func bufferedBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+    }
+
+    private func scheduleSendCheck(context: ChannelHandlerContext) {
+        sendCheck = context.eventLoop.assumeIsolated().scheduleTask(in: timeouts.send) { [weak self] in
+            guard let self else { return }
+            let now = self.bufferedBytes(context)
+            // Nothing taken by the client for a whole send timeout: it is not reading.
+            guard now < self.buffered else { return context.close(promise: nil) }
+            self.buffered = now
+            self.scheduleSendCheck(context: context)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -104,6 +171,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func enter(_ next: ConnectionTable.Phase, context: ChannelHandlerContext) {
+        // The body deadline runs from the head: it is not restarted by a response written
+        // while the body is still arriving.
+        if next == phase, next == .body, deadline != nil { return }
         phase = next
         table.update(context.channel, to: next)
         deadline?.cancel()

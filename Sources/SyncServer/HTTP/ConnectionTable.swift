@@ -33,7 +33,13 @@ final class ConnectionTable: @unchecked Sendable {
     private var entries: [ObjectIdentifier: Entry] = [:]
     private var evicted = 0
 
-    init(limit: Int) { self.limit = max(1, limit) }
+    /// Told the number of open connections after each change, and whether one was evicted.
+    private let changed: @Sendable (_ open: Int, _ evicted: Bool) -> Void
+
+    init(limit: Int, changed: @escaping @Sendable (_ open: Int, _ evicted: Bool) -> Void = { _, _ in }) {
+        self.limit = max(1, limit)
+        self.changed = changed
+    }
 
     /// Admits a new connection, closing the one that has waited longest for its client when
     /// the table is full.
@@ -41,6 +47,7 @@ final class ConnectionTable: @unchecked Sendable {
     ///   one must be turned away.
     func admit(_ channel: any Channel) -> Bool {
         var victim: (any Channel)?
+        var open = 0
         let admitted = lock.withLock { () -> Bool in
             if entries.count >= limit {
                 guard let oldest = entries.filter({ $0.value.phase.waitingForClient }).min(by: { $0.value.since < $1.value.since })
@@ -50,9 +57,11 @@ final class ConnectionTable: @unchecked Sendable {
                 evicted += 1
             }
             entries[ObjectIdentifier(channel)] = Entry(channel: channel, phase: .idle, since: .now())
+            open = entries.count
             return true
         }
         victim?.close(promise: nil)
+        if admitted { changed(open, victim != nil) }
         return admitted
     }
 
@@ -66,7 +75,11 @@ final class ConnectionTable: @unchecked Sendable {
 
     /// Forgets a closed connection.
     func remove(_ channel: any Channel) {
-        lock.withLock { entries[ObjectIdentifier(channel)] = nil }
+        let open = lock.withLock { () -> Int? in
+            guard entries.removeValue(forKey: ObjectIdentifier(channel)) != nil else { return nil }
+            return entries.count
+        }
+        if let open { changed(open, false) }
     }
 
     /// How many connections are open.

@@ -15,6 +15,16 @@ public struct SyncMetrics: Sendable {
         duplicates = registry.makeCounter(name: "syncd_operations_duplicate_total", help: "Operations pushed again (idempotent retries).")
     }
 
+    /// Records the number of open connections and counts one closed to make room.
+    func connections(open: Int, evicted: Bool) {
+        registry.makeGauge(name: "syncd_connections_open", help: "Connections open now.").set(Int64(open))
+        if evicted {
+            registry.makeCounter(
+                name: "syncd_connections_evicted_total", help: "Connections closed at the cap to make room for a new one."
+            ).increment()
+        }
+    }
+
     func pushed(_ outcome: SyncProtocol.PushOutcome) {
         accepted.increment(by: Int64(outcome.accepted))
         duplicates.increment(by: Int64(outcome.duplicates))
