@@ -173,8 +173,10 @@ struct AnnotEndToEndTests {
         let out = Pipe()
         process.standardOutput = out
         try process.run()
+        let watchdog = Watchdog(pid: process.processIdentifier, seconds: 60)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.disarm()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

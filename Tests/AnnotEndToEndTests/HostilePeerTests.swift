@@ -345,7 +345,9 @@ struct HostilePeerTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["sqlite3", path, statement]
         try process.run()
+        let watchdog = Watchdog(pid: process.processIdentifier, seconds: 60)
         process.waitUntilExit()
+        watchdog.disarm()
         guard process.terminationStatus == 0 else { throw TestFailure("sqlite3 failed on \(statement)") }
     }
 }

@@ -354,7 +354,9 @@ struct SyncEndToEndTests {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["psql", admin, "-q", "-c", "CREATE DATABASE \(name)"]
         try process.run()
+        let watchdog = Watchdog(pid: process.processIdentifier, seconds: 60)
         process.waitUntilExit()
+        watchdog.disarm()
         #expect(process.terminationStatus == 0)
         var components = try #require(URLComponents(string: admin))
         components.path = "/" + name

@@ -100,7 +100,10 @@ final class SyncdProcess: @unchecked Sendable {
     func stop(signal: Int32 = SIGTERM) -> (status: Int32, reason: Process.TerminationReason)? {
         guard let process, process.isRunning else { return nil }
         kill(process.processIdentifier, signal)
+        // A graceful stop that hangs is ended for good after 30 s (and the test sees SIGKILL).
+        let watchdog = Watchdog(pid: process.processIdentifier, seconds: 30)
         process.waitUntilExit()
+        watchdog.disarm()
         self.process = nil
         return (process.terminationStatus, process.terminationReason)
     }

@@ -66,8 +66,10 @@ struct TerminalTests {
         script.standardOutput = out
         script.standardInput = Pipe()
         try script.run()
+        let watchdog = Watchdog(pid: script.processIdentifier, seconds: 60)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         script.waitUntilExit()
+        watchdog.disarm()
         let shown = String(decoding: data, as: UTF8.self)
         // Then the highlight is in colour, and every other escape is shown, not obeyed
         #expect(shown.contains("\u{1B}[4;33mIt says\u{1B}[0m"), "\(shown.debugDescription)")
