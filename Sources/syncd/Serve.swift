@@ -58,7 +58,7 @@ extension Syncd {
             }
             guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
             guard quotaBytes >= 0, quotaOperations >= 0 else { throw ValidationError("--quota-bytes and --quota-operations must be 0 or more") }
-            guard quotaWindow >= 1 else { throw ValidationError("--quota-window must be at least 1 second") }
+            guard (1...366 * 86_400).contains(quotaWindow) else { throw ValidationError("--quota-window must be from 1 second to 366 days") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
         }
 
