@@ -55,63 +55,62 @@ struct StuckSyncTests {
         static let gaveUp = Array("test: the sync went on pulling".utf8)
     }
 
-    @Test func aServerThatSendsTheSamePageForeverStopsTheSync() async throws {
-        // Given alice's work on the server
+    /// Alice's work on a server; then bob syncs through it while `lie` rewrites every pull
+    /// answer (given the pull's number, from 1, and the first true answer), without the
+    /// server's own check of `at` when `withoutAt` (it would refuse invented cursors).
+    /// - Returns: what the sync stopped with, how many pulls it made, and bob's replica.
+    func syncThroughALyingServer(
+        withoutAt: Bool = false, _ lie: @escaping @Sendable (_ number: Int, _ first: [UInt8]) -> [UInt8]
+    ) async throws -> (error: String, pulls: Int, bob: LocalReplica) {
         let server = try InProcessServer()
         let (alice, bob, aliceToken, bobToken) = try await aliceAndBob(server)
-        try await server.test { client in
+        let pulls = PullCounter()
+        let error = try await server.test { client in
             try await Self.push(alice, token: aliceToken, client: client)
-            // When the server answers every pull with its first page and "more", the cursor
-            // unchanged: operations, but no progress
             let lying = RouterTransport(client: client, token: bobToken)
-            let pulls = PullCounter()
-            lying.tamper = { path, answer in
-                guard path.hasPrefix("/v1/pull") else { return answer }
-                guard pulls.next() < 40 else { return PullCounter.gaveUp }
-                if pulls.first == nil {
-                    pulls.first = Array(String(decoding: answer, as: UTF8.self).replacingOccurrences(of: #""more":false"#, with: #""more":true"#).utf8)
-                }
-                return pulls.first!
+            if withoutAt {
+                lying.rewritePath = { $0.replacingOccurrences(of: #"&at=[0-9a-f]+"#, with: "", options: .regularExpression) }
             }
-            // Then the sync stops at the second page, saying the cursor does not advance
-            let error = await #expect(throws: ReplicaError.self) {
-                _ = try await InProcessServer.blocking { try SyncSession(replica: bob, transport: lying).run() }
-            }
-            #expect("\(error.map { "\($0)" } ?? "")".contains("does not advance"))
-            #expect(pulls.next() <= 3)
-        }
-    }
-
-    @Test func aServerThatRepeatsAChangesetUnderNewCursorsStopsTheSync() async throws {
-        // Given alice's work on the server
-        let server = try InProcessServer()
-        let (alice, bob, aliceToken, bobToken) = try await aliceAndBob(server)
-        try await server.test { client in
-            try await Self.push(alice, token: aliceToken, client: client)
-            // When the server sends the same changesets again and again, each time under a
-            // cursor further on, as if they were new
-            let lying = RouterTransport(client: client, token: bobToken)
-            // (The server's own check of `at` would refuse the invented cursors: leave it out.)
-            lying.rewritePath = { path in path.replacingOccurrences(of: #"&at=[0-9a-f]+"#, with: "", options: .regularExpression) }
-            let pulls = PullCounter()
             lying.tamper = { path, answer in
                 guard path.hasPrefix("/v1/pull") else { return answer }
                 let number = pulls.next()
                 guard number < 40 else { return PullCounter.gaveUp }
                 if pulls.first == nil { pulls.first = answer }
-                let text = String(decoding: pulls.first!, as: UTF8.self)
-                    .replacingOccurrences(of: #""more":false"#, with: #""more":true"#)
-                guard let range = text.range(of: #""cursor":[0-9]+"#, options: .regularExpression) else { return answer }
-                return Array(text.replacingCharacters(in: range, with: "\"cursor\":\(number * 1000)").utf8)
+                return lie(number, pulls.first!)
             }
-            // Then the sync stops at the first repeat, naming it
             let error = await #expect(throws: ReplicaError.self) {
                 _ = try await InProcessServer.blocking { try SyncSession(replica: bob, transport: lying).run() }
             }
-            #expect("\(error.map { "\($0)" } ?? "")".contains("twice in one pull"))
-            #expect(pulls.next() <= 3)
+            return error.map { "\($0)" } ?? ""
         }
-        // And the error is kept for `annot status`
+        return (error, pulls.next() - 1, bob)
+    }
+
+    static func saysMore(_ answer: [UInt8]) -> String {
+        String(decoding: answer, as: UTF8.self).replacingOccurrences(of: #""more":false"#, with: #""more":true"#)
+    }
+
+    @Test func aServerThatSendsTheSamePageForeverStopsTheSync() async throws {
+        // When the server answers every pull with its first page and "more", the cursor
+        // unchanged: operations, but no progress
+        let (error, pulls, _) = try await syncThroughALyingServer { _, first in Array(Self.saysMore(first).utf8) }
+        // Then the sync stops at the second page, saying the cursor does not advance
+        #expect(error.contains("does not advance"), "\(error)")
+        #expect(pulls <= 2)
+    }
+
+    @Test func aServerThatRepeatsAChangesetUnderNewCursorsStopsTheSync() async throws {
+        // When the server sends the same changesets again and again, each time under a
+        // cursor further on, as if they were new
+        let (error, pulls, bob) = try await syncThroughALyingServer(withoutAt: true) { number, first in
+            let text = Self.saysMore(first)
+            guard let range = text.range(of: #""cursor":[0-9]+"#, options: .regularExpression) else { return first }
+            return Array(text.replacingCharacters(in: range, with: "\"cursor\":\(number * 1000)").utf8)
+        }
+        // Then the sync stops at the first repeat, naming it, and the error is kept for
+        // `annot status`
+        #expect(error.contains("twice in one pull"), "\(error)")
+        #expect(pulls <= 2)
         #expect(try bob.remote()?.lastError?.contains("twice in one pull") == true)
     }
 

@@ -31,7 +31,6 @@ final class ConnectionTable: @unchecked Sendable {
     let limit: Int
     private let lock = NIOLock()
     private var entries: [ObjectIdentifier: Entry] = [:]
-    private var evicted = 0
 
     /// Told the number of open connections after each change, and whether one was evicted.
     private let changed: @Sendable (_ open: Int, _ evicted: Bool) -> Void
@@ -54,7 +53,6 @@ final class ConnectionTable: @unchecked Sendable {
                 else { return false }
                 entries[oldest.key] = nil
                 victim = oldest.value.channel
-                evicted += 1
             }
             entries[ObjectIdentifier(channel)] = Entry(channel: channel, phase: .idle, since: .now())
             open = entries.count
@@ -81,9 +79,4 @@ final class ConnectionTable: @unchecked Sendable {
         }
         if let open { changed(open, false) }
     }
-
-    /// How many connections are open.
-    var count: Int { lock.withLock { entries.count } }
-    /// How many connections were closed to make room for others.
-    var evictions: Int { lock.withLock { evicted } }
 }

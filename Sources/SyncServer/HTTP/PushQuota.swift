@@ -21,8 +21,6 @@ final class PushQuota: @unchecked Sendable {
         /// Generous for a team of analysts, and a bound on what one token can fill a
         /// disk with: 256 MiB and 200,000 operations an hour.
         static let standard = Limits(bytes: 256 * 1024 * 1024, operations: 200_000, window: .seconds(3600))
-        /// No limit.
-        static let unlimited = Limits(bytes: 0, operations: 0, window: .seconds(3600))
     }
 
     private struct Bucket {
