@@ -363,7 +363,7 @@ struct SyncEndToEndTests {
         return try #require(components.string)
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SYNCD_TEST_POSTGRES_URL"] != nil, "needs SYNCD_TEST_POSTGRES_URL"))
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["SYNCD_TEST_POSTGRES_URL", default: ""].isEmpty == false, "needs SYNCD_TEST_POSTGRES_URL"))
     func twoSyncdInstancesOnOnePostgresDatabaseServeOneLog() throws {
         let database = try postgresDatabase()
         // Two instances started together on an empty database: one applies the schema.
