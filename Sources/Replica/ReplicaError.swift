@@ -28,6 +28,19 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     case noteDeleted(String)
     /// `annot untag` of a tag the article does not have.
     case tagNotOnArticle(article: String, tag: String)
+    /// No code has this path.
+    case unknownTag(String)
+    /// A rename or move the codebook cannot take (a code under its own subtree, a name too
+    /// long or too deep, ...).
+    case invalidMove(String)
+    /// No changeset id starts with the prefix.
+    case unknownChangeset(String)
+    /// Several changeset ids start with the prefix.
+    case ambiguousChangeset(String, candidates: [String])
+    /// `annot undo` of a changeset that cannot be undone (an import, someone else's, ...).
+    case cannotUndo(changeset: String, reason: String)
+    /// `annot undo` of a changeset whose effects are all gone already.
+    case nothingToUndo(String)
     /// An import would replace the text of an article that exists with another text.
     case conflictingImport(article: String, file: String)
     /// The same article id appears twice in one import with different texts.
@@ -74,6 +87,12 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
         case .ambiguousHighlight: "ambiguous_highlight"
         case .noteDeleted: "note_deleted"
         case .tagNotOnArticle: "tag_not_on_article"
+        case .unknownTag: "unknown_tag"
+        case .invalidMove: "invalid_move"
+        case .unknownChangeset: "unknown_changeset"
+        case .ambiguousChangeset: "ambiguous_changeset"
+        case .cannotUndo: "cannot_undo"
+        case .nothingToUndo: "nothing_to_undo"
         case .conflictingImport: "conflicting_import"
         case .duplicateInImport: "duplicate_in_import"
         case .unreadable: "unreadable"
@@ -118,6 +137,18 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
             "note \(id) has been deleted"
         case .tagNotOnArticle(let article, let tag):
             "article \(article) has no tag '\(tag)'"
+        case .unknownTag(let tag):
+            "no code is called '\(tag)' ('annot tags' lists the codebook)"
+        case .invalidMove(let reason):
+            reason
+        case .unknownChangeset(let prefix):
+            "no changeset id starts with '\(prefix)' ('annot log' names them)"
+        case .ambiguousChangeset(let prefix, let candidates):
+            "'\(prefix)' names \(candidates.count) changesets (\(candidates.prefix(3).map { String($0.prefix(12)) }.joined(separator: ", "))…); give more of the id"
+        case .cannotUndo(let changeset, let reason):
+            "changeset \(changeset.prefix(12)) cannot be undone: \(reason)"
+        case .nothingToUndo(let changeset):
+            "changeset \(changeset.prefix(12)) has nothing left to undo: what it did is already gone"
         case .conflictingImport(let article, let file):
             "article \(article) already exists with a different text; \(file) was not imported "
                 + "(articles are immutable: import it under another file name)"

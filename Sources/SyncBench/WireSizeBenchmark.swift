@@ -104,6 +104,14 @@ struct WireSizeBenchmark {
             fields = [a.highlight.rawValue, a.article.rawValue, a.selector.exact, "\(a.selector.start),\(a.selector.end)"]
         case .deleteHighlight(let a):
             fields = [a.highlight.rawValue, "", "", ""]
+        case .renameTag(let a):
+            fields = [a.tag.rawValue, "", (a.parent.map { $0.rawValue + "/" } ?? "") + a.label, a.base.map(\.description).joined(separator: ",")]
+        case .mergeTag(let a):
+            fields = [a.tag.rawValue, "", a.into.rawValue, a.base.map(\.description).joined(separator: ",")]
+        case .describeTag(let a):
+            fields = [a.tag.rawValue, "", a.memo, a.base.map(\.description).joined(separator: ",")]
+        case .undoChangeset(let a):
+            fields = [a.changeset.rawValue, "", "", ""]
         }
         let line = [operation.timestamp.description, operation.author.rawValue, operation.action.kind] + fields
         return line.map { $0.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n") }

@@ -24,9 +24,9 @@ struct Annot: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Init.self, Import.self, List.self, Show.self, Tag.self, Untag.self, Tags.self, Note.self, Notes.self,
-            Highlight.self, Search.self, Log.self, Conflicts.self, Export.self, Changes.self, Apply.self, Remote.self,
-            Sync.self, Status.self, Key.self, Upgrade.self,
+            Init.self, Import.self, List.self, Show.self, TagGroup.self, Untag.self, Tags.self, Codebook.self, Note.self,
+            Reply.self, Notes.self, Highlight.self, Search.self, Blame.self, Log.self, Undo.self, Conflicts.self,
+            Export.self, Changes.self, Apply.self, Remote.self, Sync.self, Status.self, Key.self, Upgrade.self,
         ]
     )
 

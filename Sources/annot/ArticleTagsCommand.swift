@@ -5,6 +5,7 @@ protocol ArticleTagsCommand: ParsableCommand {
     var replica: ReplicaOptions { get set }
     var article: String { get set }
     var tags: [String] { get set }
+    var highlight: String? { get set }
     var output: OutputOptions { get set }
 }
 
@@ -19,6 +20,7 @@ extension ArticleTagsCommand {
         command.replica = replica
         command.article = article
         command.tags = tags
+        command.highlight = nil
         command.output = output
         return command
     }

@@ -51,7 +51,7 @@ enum DirectInvocation {
         let output = OutputOptions.parsed(json: json)
         var command: any ParsableCommand
         switch name {
-        case "tag" where values.count >= 2:
+        case "tag" where values.count >= 2 && !["add", "mv", "merge", "describe"].contains(values[0]):
             command = Annot.Tag.parsed(replica: replica, article: values[0], tags: Array(values[1...]), output: output)
         case "untag" where values.count >= 2:
             command = Annot.Untag.parsed(

@@ -26,6 +26,7 @@ extension Annot {
                 if !article.tags.isEmpty { line += "  [" + article.tags.joined(separator: ", ") + "]" }
                 if article.notes > 0 { line += "  \(article.notes) note\(article.notes == 1 ? "" : "s")" }
                 if article.highlights > 0 { line += "  \(article.highlights) highlight\(article.highlights == 1 ? "" : "s")" }
+                if article.spans > 0 { line += "  \(article.spans) coded span\(article.spans == 1 ? "" : "s")" }
                 Output.line(line)
             }
         }

@@ -69,10 +69,20 @@ extension Annot {
             let notes = try replica.open().notes(article: article)
             if output.json { return Output.json(notes) }
             if notes.isEmpty { return Output.line("No notes.") }
-            for note in notes {
+            // Threads: each reply under the note it answers, when that note is live.
+            let live = Set(notes.map(\.id))
+            var replies: [String: [NoteRecord]] = [:]
+            for note in notes { if let parent = note.replyTo, live.contains(parent) { replies[parent, default: []].append(note) } }
+            func show(_ note: NoteRecord, depth: Int) {
                 let flag = note.conflicted ? "  (conflict)" : ""
-                Output.line("\(Output.short(note.id))  \(Output.column(note.article, 22)) \(note.updatedBy): \(note.body)\(flag)")
+                let indent = String(repeating: "  ↳ ", count: min(depth, 1)) + String(repeating: "    ", count: max(0, depth - 1))
+                let orphan = note.replyTo != nil && depth == 0 ? "(reply to a deleted note) " : ""
+                Output.line(
+                    "\(indent)\(Output.short(note.id))  \(Output.column(note.article, 22)) \(note.updatedBy): \(orphan)\(note.body)\(flag)")
+                guard depth < 32 else { return }
+                for reply in replies[note.id] ?? [] { show(reply, depth: depth + 1) }
             }
+            for note in notes where note.replyTo.map({ !live.contains($0) }) ?? true { show(note, depth: 0) }
         }
     }
 }

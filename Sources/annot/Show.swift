@@ -6,7 +6,7 @@ extension Annot {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Show an article: its text with highlights marked, its tags and notes.",
-            discussion: "Highlights are marked ⟦like this⟧, or in colour on a terminal."
+            discussion: "Highlights are marked ⟦like this⟧, or in colour on a terminal; a coded span is followed by its codes, ⟦like this⟧{code}."
         )
 
         @OptionGroup var replica: ReplicaOptions
@@ -27,7 +27,8 @@ extension Annot {
             if !detail.highlights.isEmpty {
                 Output.line("\nHighlights:")
                 for highlight in detail.highlights {
-                    Output.line("  \(Output.short(highlight.id))  \(highlight.author): \"\(highlight.exact)\"")
+                    let codes = highlight.tags.isEmpty ? "" : "  [\(highlight.tags.joined(separator: ", "))]"
+                    Output.line("  \(Output.short(highlight.id))  \(highlight.author): \"\(highlight.exact)\"\(codes)")
                 }
             }
             if !detail.notes.isEmpty {
@@ -43,12 +44,13 @@ extension Annot {
         /// The text with each highlight wrapped in markers; overlapping highlights are merged.
         static func marked(_ text: String, highlights: [HighlightRecord], colour: Bool) -> String {
             let (open, close) = colour ? ("\u{1B}[4;33m", "\u{1B}[0m") : ("⟦", "⟧")
-            var spans: [(Int, Int)] = []
+            var spans: [(Int, Int, [String])] = []
             for highlight in highlights.sorted(by: { $0.start < $1.start }) {
                 if let last = spans.last, highlight.start <= last.1 {
                     spans[spans.count - 1].1 = max(last.1, highlight.end)
+                    spans[spans.count - 1].2 += highlight.tags.filter { !last.2.contains($0) }
                 } else {
-                    spans.append((highlight.start, highlight.end))
+                    spans.append((highlight.start, highlight.end, highlight.tags))
                 }
             }
             let scalars = Array(text.unicodeScalars)
@@ -59,8 +61,9 @@ extension Annot {
             }
             var out = ""
             var position = 0
-            for (start, end) in spans where end <= scalars.count {
-                out += escaped(position..<start) + open + escaped(start..<end) + close
+            for (start, end, codes) in spans where end <= scalars.count {
+                let label = codes.isEmpty ? "" : "{" + TerminalText.escaped(codes.joined(separator: ", ")) + "}"
+                out += escaped(position..<start) + open + escaped(start..<end) + close + label
                 position = end
             }
             return out + escaped(position..<scalars.count)

@@ -10,6 +10,7 @@ struct AnnotCLI {
 
         /// Standard output read as a JSON object (`--json` reports); nil when it is not one.
         var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] }
+        var jsonArray: [[String: Any]]? { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [[String: Any]] }
     }
 
     /// The operations waiting to be pushed, from `annot status --json`; nil when the

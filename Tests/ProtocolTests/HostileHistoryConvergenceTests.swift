@@ -49,13 +49,14 @@ struct HostileHistoryConvergenceTests {
     static let signers = (1...3).map { ReplicaSigner(seed: 0xB0B0 + UInt64($0)) }
     static let authors = (1...3).map { try! UserName("peer\($0)") }
     static let articles = ["a1", "a2", "a3"].map { try! ArticleID($0) }
-    static let tags = ["x", "y", "talks/doha"].map { try! TagName($0) }
+    static let tags = ["x", "y", "talks/doha", "talks"].map { try! TagName($0) }
 
     /// About 40 changesets by three replicas, each a run of 1 to 3 operations, referring to
     /// what anyone made so far, hostile references included.
     static func history(random: inout SplitMix64) throws -> [Changeset] {
         var clocks = signers.map { HybridLogicalClock(replica: $0.replica) }
         var additions: [Timestamp] = []
+        var codeVersions: [Timestamp] = []
         var versions: [(EntityID, Timestamp)] = []
         var highlights: [EntityID] = []
         var changesets: [Changeset] = []
@@ -67,7 +68,7 @@ struct HostileHistoryConvergenceTests {
             for _ in 0..<Int.random(in: 1...3, using: &random) {
                 let article = articles.randomElement(using: &random)!
                 let tag = tags.randomElement(using: &random)!
-                let roll = Int.random(in: 0..<12, using: &random)
+                let roll = Int.random(in: 0..<19, using: &random)
                 let made = try builder.add { time throws(SyncCoreError) -> Action in
                     switch roll {
                     case 0:
@@ -97,13 +98,40 @@ struct HostileHistoryConvergenceTests {
                     case 9, 10:
                         return .createHighlight(
                             highlight: EntityID(creator: time), article: article, selector: TextSelector(text: "Text 0 of a1.", start: 0, end: 4))
-                    default:
+                    case 11:
                         guard let highlight = highlights.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
                         return .deleteHighlight(highlight: highlight)
+                    case 12, 13:
+                        // Span codings naming any highlight, of any article, live or not.
+                        guard let highlight = highlights.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
+                        return .addTag(article: article, tag: tag, highlight: highlight)
+                    case 14:
+                        // Span removals naming any additions, with any highlight.
+                        guard let highlight = highlights.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
+                        let named = additions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...3, using: &random))
+                        return .removeTag(article: article, tag: tag, highlight: highlight, removes: Array(named))
+                    case 15:
+                        // Renames under any code, itself included; bases naming any code versions.
+                        let base = Set(codeVersions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)))
+                        let parent = Bool.random(using: &random) ? nil : tags.randomElement(using: &random)!
+                        return .renameTag(tag: tag, parent: parent, label: ["p", "talks", "doha"].randomElement(using: &random)!, base: base.sorted())
+                    case 16:
+                        let base = Set(codeVersions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)))
+                        let into = tags.filter { $0 != tag }.randomElement(using: &random)!
+                        return .mergeTag(tag: tag, into: into, base: base.sorted())
+                    case 17:
+                        let base = Set(codeVersions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)))
+                        return .describeTag(tag: tag, memo: Bool.random(using: &random) ? "" : "m\(time.counter)", base: base.sorted())
+                    default:
+                        // Replies to any note, of any article, even deleted or not yet made.
+                        guard let (note, _) = versions.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
+                        return .createNote(
+                            note: EntityID(creator: time), article: article, body: "r\(time.counter)", highlight: nil, replyTo: note)
                     }
                 }
                 switch made.action {
                 case .addTag: additions.append(made.timestamp)
+                case .renameTag, .mergeTag, .describeTag: codeVersions.append(made.timestamp)
                 case .createNote(let note): versions.append((note.note, made.timestamp))
                 case .editNote(let edit): versions.append((edit.note, made.timestamp))
                 case .createHighlight(let highlight): highlights.append(highlight.highlight)

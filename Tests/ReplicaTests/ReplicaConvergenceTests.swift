@@ -73,9 +73,9 @@ struct ReplicaConvergenceTests {
     /// and deletes of the same notes.
     static func randomAction(on replica: LocalReplica, random: inout SplitMix64) throws {
         let article = ["a1", "a2"].randomElement(using: &random)!
-        let tag = ["x", "y", "talks/doha"].randomElement(using: &random)!
+        let tag = ["x", "y", "talks/doha", "talks"].randomElement(using: &random)!
         let notes = try replica.notes()
-        switch Int.random(in: 0..<9, using: &random) {
+        switch Int.random(in: 0..<16, using: &random) {
         case 0, 1:
             _ = try replica.tag(article, with: [tag])
         case 2:
@@ -90,10 +90,45 @@ struct ReplicaConvergenceTests {
             if let note = notes.randomElement(using: &random) { _ = try replica.deleteNote(note.id) }
         case 7:
             _ = try replica.highlight(article, quote: "talks", occurrence: 1, note: Bool.random(using: &random) ? "why" : nil)
-        default:
+        case 8:
             if let highlight = try replica.article(article).highlights.randomElement(using: &random) {
                 _ = try replica.deleteHighlight(highlight.id)
             }
+        case 9:
+            // A coded span, on a highlight made here or elsewhere.
+            if let highlight = try replica.article(article).highlights.randomElement(using: &random) {
+                _ = try replica.tag(article, with: [tag], highlight: highlight.id)
+            } else {
+                _ = try replica.highlight(article, quote: "talks", occurrence: 1, tags: [tag])
+            }
+        case 10:
+            if let highlight = try replica.article(article).highlights.randomElement(using: &random),
+                let code = highlight.tags.randomElement(using: &random)
+            {
+                _ = try replica.untag(article, tags: [code], highlight: highlight.id)
+            }
+        case 11:
+            // Renames, moves and merges (onto an existing name) of whatever the codebook holds.
+            let paths = try replica.tags().map(\.tag)
+            if let from = paths.randomElement(using: &random) {
+                let to = (paths + ["p", "talks/p", "q/r", "x/y"]).randomElement(using: &random)!
+                _ = try? replica.renameTag(from, to: to)  // refused onto itself or below itself: fine
+            }
+        case 12:
+            let paths = try replica.tags().map(\.tag)
+            if let from = paths.randomElement(using: &random), let into = paths.randomElement(using: &random) {
+                _ = try? replica.mergeTag(from, into: into)
+            }
+        case 13:
+            if let path = try replica.tags().map(\.tag).randomElement(using: &random) {
+                _ = try replica.describeTag(path, memo: Bool.random(using: &random) ? "" : "memo \(random.next() % 100)")
+            }
+        case 14:
+            if let note = notes.randomElement(using: &random) {
+                _ = try replica.reply(to: note.id, body: "reply \(random.next() % 1000)")
+            }
+        default:
+            _ = try? replica.undo()  // refused for imports, or when nothing is left: fine
         }
     }
 }

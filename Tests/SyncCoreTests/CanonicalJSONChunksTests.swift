@@ -13,8 +13,9 @@ struct CanonicalJSONChunksTests {
     /// The document as one `JSONEncoder` call writes it: what the chunks must equal.
     struct WholeDocument: Encodable {
         let format = "annot-export"
-        let version = 1
+        let version = CorpusSnapshot.version
         let articles: [CorpusSnapshot.Article]
+        let codes: [CorpusSnapshot.Code]
         let tags: [CorpusSnapshot.Tagging]
         let notes: [CorpusSnapshot.Note]
         let highlights: [CorpusSnapshot.Highlight]
@@ -23,7 +24,7 @@ struct CanonicalJSONChunksTests {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             let document = WholeDocument(
-                articles: snapshot.articles, tags: snapshot.tags, notes: snapshot.notes, highlights: snapshot.highlights)
+                articles: snapshot.articles, codes: snapshot.codes, tags: snapshot.tags, notes: snapshot.notes, highlights: snapshot.highlights)
             return try! encoder.encode(document) + Data("\n".utf8)
         }
     }

@@ -48,7 +48,7 @@ enum RandomWorkload {
         var views = Array(repeating: CorpusState(), count: replicas)
         var all: [SyncOperation] = []
         let articles = ["a1", "a2"].map { try! ArticleID($0) }
-        let tags = ["x", "y"].map { try! TagName($0) }
+        let tags = ["x", "y", "x/z", "w"].map { try! TagName($0) }
         var notes: [EntityID] = []
         var highlights: [EntityID] = []
         var now: UInt64 = 1_700_000_000_000
@@ -60,7 +60,7 @@ enum RandomWorkload {
             let article = articles.randomElement(using: &random)!
             let tag = tags.randomElement(using: &random)!
             let action: Action
-            switch Int.random(in: 0..<10, using: &random) {
+            switch Int.random(in: 0..<16, using: &random) {
             case 0:
                 action = .importArticle(
                     article: article, title: "t", text: Bool.random(using: &random) ? "text" : "other text")
@@ -81,6 +81,32 @@ enum RandomWorkload {
                 action = .createHighlight(
                     highlight: EntityID(creator: time), article: article, selector: .init(text: "some text", start: 0, end: 4))
                 highlights.append(EntityID(creator: time))
+            case 10 where !highlights.isEmpty:
+                // A coded span, sometimes naming a highlight of another article.
+                action = .addTag(article: article, tag: tag, highlight: highlights.randomElement(using: &random)!)
+            case 11 where !highlights.isEmpty:
+                let highlight = highlights.randomElement(using: &random)!
+                action = .removeTag(
+                    article: article, tag: tag, highlight: highlight,
+                    removes: view.liveAdditions(of: tag, on: article, highlight: highlight))
+            case 12:
+                // Renames and moves, under any code (itself and its subtree included: cycles).
+                let parent = Bool.random(using: &random) ? nil : tags.randomElement(using: &random)!
+                action = .renameTag(
+                    tag: tag, parent: parent, label: ["p", "q", "z"].randomElement(using: &random)!,
+                    base: view.nameHeads(of: tag).map(\.timestamp).sorted())
+            case 13:
+                let into = tags.filter { $0 != tag }.randomElement(using: &random)!
+                action = .mergeTag(tag: tag, into: into, base: view.nameHeads(of: tag).map(\.timestamp).sorted())
+            case 14:
+                action = .describeTag(
+                    tag: tag, memo: Bool.random(using: &random) ? "" : "m\(all.count)",
+                    base: view.memoHeads(of: tag).map(\.timestamp).sorted())
+            case 15 where !notes.isEmpty:
+                action = .createNote(
+                    note: EntityID(creator: time), article: article, body: "r\(time.counter)", highlight: nil,
+                    replyTo: notes.randomElement(using: &random)!)
+                notes.append(EntityID(creator: time))
             default:
                 if let highlight = highlights.randomElement(using: &random) {
                     action = .deleteHighlight(highlight: highlight)

@@ -48,7 +48,7 @@ enum Fixtures {
 
     /// One operation of every kind, stamped by one replica in increasing order.
     static func oneOfEachKind() -> [SyncOperation] {
-        let t = (1...9).map { stamp(1_700_000_000_000 + UInt64($0)) }
+        let t = (1...16).map { stamp(1_700_000_000_000 + UInt64($0)) }
         let note = EntityID(creator: t[3])
         let highlight = EntityID(creator: t[6])
         let selector = TextSelector(text: "The quick brown fox", start: 4, end: 9)
@@ -61,7 +61,16 @@ enum Fixtures {
             operation(t[5], .deleteNote(note: note, base: [t[4]])),
             operation(t[6], .createHighlight(highlight: highlight, article: article, selector: selector)),
             operation(t[7], .createNote(note: EntityID(creator: t[7]), article: article, body: "on it", highlight: highlight)),
-            operation(t[8], .deleteHighlight(highlight: highlight)),
+            operation(t[8], .addTag(article: article, tag: tag("ceasefire"), highlight: highlight)),
+            operation(t[9], .removeTag(article: article, tag: tag("ceasefire"), highlight: highlight, removes: [t[8]])),
+            operation(t[10], .renameTag(tag: tag("talks/doha"), parent: tag("negotiations"), label: "doha", base: [])),
+            operation(t[11], .mergeTag(tag: tag("truce"), into: tag("ceasefire"), base: [])),
+            operation(t[12], .describeTag(tag: tag("ceasefire"), memo: "Any halt to fighting.\nFormal or not.", base: [])),
+            operation(
+                t[13],
+                .createNote(note: EntityID(creator: t[13]), article: article, body: "a reply", highlight: nil, replyTo: note)),
+            operation(t[14], .deleteHighlight(highlight: highlight)),
+            operation(t[15], .undoChangeset(ChangesetID(message: Array("a changeset".utf8)))),
         ]
     }
 }

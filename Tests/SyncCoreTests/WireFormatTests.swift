@@ -22,6 +22,10 @@ struct WireFormatTests {
         case .deleteNote: DeleteNote.kind
         case .createHighlight: CreateHighlight.kind
         case .deleteHighlight: DeleteHighlight.kind
+        case .renameTag: RenameTag.kind
+        case .mergeTag: MergeTag.kind
+        case .describeTag: DescribeTag.kind
+        case .undoChangeset: UndoChangeset.kind
         }
     }
 
@@ -112,7 +116,7 @@ struct WireFormatTests {
         (document(op, format: "other"), .malformed("format must be \"annot-changes\", not \"'other'\"")),
         (Data(#"{"format":"annot-changes","version":2}"#.utf8), .missingField("changesets")),
         (F.document([]), .malformed("a changeset must hold at least one operation")),
-        (replacing("tag.add", with: "tag.rename"), .unknownKind("tag.rename")),
+        (replacing("tag.add", with: "tag.fly"), .unknownKind("tag.fly")),
         (replacing(#","tag":"x""#, with: ""), .missingField("tag")),
         (replacing(#""tag":"x""#, with: #""tag":"x","color":"red""#), .unknownField("color")),
         (replacing("018bcfe56800-00000000-\(F.signer.replica)", with: "yesterday"), .badTimestamp("yesterday")),

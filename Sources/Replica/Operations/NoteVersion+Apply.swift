@@ -34,8 +34,14 @@ enum NoteVersionApplier {
 extension CreateNote: ReplicaApplicable {
     func apply(in context: ApplyContext) throws {
         try context.db.cachedStatement(
-            sql: "INSERT INTO notes (id, article, highlight, author, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-        ).execute(bound: [.text(note.rawValue), .text(article.rawValue), .text(highlight?.rawValue), .text(context.author), .text(context.hlc)])
+            sql: """
+                INSERT INTO notes (id, article, highlight, author, created, reply_to) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """
+        ).execute(bound: [
+            .text(note.rawValue), .text(article.rawValue), .text(highlight?.rawValue), .text(context.author), .text(context.hlc),
+            .text(replyTo?.rawValue),
+        ])
         try NoteVersionApplier.add(context, note: note, body: body, base: [])
     }
 }

@@ -19,4 +19,6 @@ struct ApplyContext {
     /// The operation's timestamp, canonical text.
     let hlc: String
     let author: String
+    /// The codes the changeset names and renames, placed once it is applied.
+    let codebook: CodebookChanges
 }

@@ -13,79 +13,104 @@ extension LocalReplica {
         public let unchanged: [String]
     }
 
-    /// Adds tags to an article. Tags it already has are left alone.
+    /// Codes an article, or one of its highlights (`highlight`, an id or unique prefix),
+    /// with codes named by path. Codes it already has are left alone; a path no code has
+    /// makes a new code (``CodeMaker``).
     /// - Parameters:
     ///   - articlePrefix: the article's id or a unique prefix of it.
-    ///   - tags: tag names as typed; they are normalized (see ``SyncCore/TagName``).
-    public func tag(_ articlePrefix: String, with tags: [String]) throws(ReplicaError) -> TagResult {
-        let names = try Self.tagNames(tags)
+    ///   - tags: code paths as typed; they are normalized (see ``SyncCore/TagName``).
+    public func tag(_ articlePrefix: String, with tags: [String], highlight: String? = nil) throws(ReplicaError) -> TagResult {
+        let paths = try Self.codePaths(tags)
         return try perform { db, builder in
             let article = try Self.article(articlePrefix, db)
             let articleID = try ArticleID(article)
+            let span = try highlight.map { try Self.highlight($0, on: article, db) }
+            var maker = CodeMaker()
             var added: [String] = []
             var unchanged: [String] = []
-            for name in names {
-                if try !Self.liveAdditions(article: article, tag: name.rawValue, db).isEmpty {
-                    unchanged.append(name.rawValue)
+            for path in paths {
+                if try !Self.liveAdditions(article: article, path: path, highlight: span, db).isEmpty {
+                    unchanged.append(path)
                 } else {
-                    try builder.add { _ in .addTag(article: articleID, tag: name) }
-                    added.append(name.rawValue)
+                    let code = try maker.code(at: path, db, &builder)
+                    try builder.add { _ in .addTag(article: articleID, tag: code, highlight: span) }
+                    added.append(path)
                 }
             }
             return TagResult(article: article, added: added, unchanged: unchanged)
         }.1
     }
 
-    /// What ``untag(_:tags:)`` did.
+    /// What ``untag(_:tags:highlight:)`` did.
     public struct UntagResult: Sendable, Codable {
         /// The article's full id.
         public let article: String
-        /// The tags removed, normalized.
+        /// The codes removed, by path.
         public let removed: [String]
     }
 
-    /// Removes tags from an article: cancels every addition of each tag that this replica
-    /// has seen. An addition made concurrently elsewhere survives (add wins).
-    /// - Throws: ``ReplicaError/tagNotOnArticle(article:tag:)`` if a tag is not on the article.
-    public func untag(_ articlePrefix: String, tags: [String]) throws(ReplicaError) -> UntagResult {
-        let names = try Self.tagNames(tags)
+    /// Removes codes from an article (or one of its highlights): cancels every addition of
+    /// each code that this replica has seen. An addition made concurrently elsewhere
+    /// survives (add wins).
+    /// - Throws: ``ReplicaError/tagNotOnArticle(article:tag:)`` if a code is not on the article.
+    public func untag(_ articlePrefix: String, tags: [String], highlight: String? = nil) throws(ReplicaError) -> UntagResult {
+        let paths = try Self.codePaths(tags)
         return try perform { db, builder in
             let article = try Self.article(articlePrefix, db)
             let articleID = try ArticleID(article)
-            for name in names {
-                let additions = try Self.liveAdditions(article: article, tag: name.rawValue, db)
+            let span = try highlight.map { try Self.highlight($0, on: article, db) }
+            for path in paths {
+                let additions = try Self.liveAdditions(article: article, path: path, highlight: span, db)
                 guard !additions.isEmpty else {
-                    throw ReplicaError.tagNotOnArticle(article: article, tag: name.rawValue)
+                    throw ReplicaError.tagNotOnArticle(article: article, tag: path)
                 }
-                // At most 1000 references an operation: more live additions (someone added
-                // the tag over and over) take several removals, in the same changeset.
-                for start in stride(from: 0, to: additions.count, by: WireFormat.maxReferences) {
-                    let chunk = Array(additions[start..<min(additions.count, start + WireFormat.maxReferences)])
-                    try builder.add { _ in .removeTag(article: articleID, tag: name, removes: chunk) }
+                // One removal per code id (codes merged or named alike share a path); at
+                // most 1000 references an operation: more live additions (someone added
+                // the code over and over) take several removals, in the same changeset.
+                for code in Set(additions.map(\.tag)).sorted() {
+                    let times = additions.filter { $0.tag == code }.map(\.hlc)
+                    for start in stride(from: 0, to: times.count, by: WireFormat.maxReferences) {
+                        let chunk = Array(times[start..<min(times.count, start + WireFormat.maxReferences)])
+                        try builder.add { _ in .removeTag(article: articleID, tag: code, highlight: span, removes: chunk) }
+                    }
                 }
             }
-            return UntagResult(article: article, removed: names.map(\.rawValue))
+            return UntagResult(article: article, removed: paths)
         }.1
     }
 
-    static func tagNames(_ tags: [String]) throws(ReplicaError) -> [TagName] {
-        var names: [TagName] = []
+    /// Normalizes code paths as typed, without repeats.
+    static func codePaths(_ tags: [String]) throws(ReplicaError) -> [String] {
+        var paths: [String] = []
         for tag in tags {
-            do {
-                let name = try TagName(tag)
-                if !names.contains(name) { names.append(name) }
-            } catch {
-                throw .invalid(error)
-            }
+            let path = try codePath(tag)
+            if !paths.contains(path) { paths.append(path) }
         }
-        return names
+        return paths
     }
 
-    static func liveAdditions(article: String, tag: String, _ db: Database) throws -> [Timestamp] {
-        try String.fetchAll(
-            db.cachedStatement(sql: "SELECT hlc FROM tag_additions WHERE article = ? AND tag = ? AND live = 1 ORDER BY hlc"),
-            arguments: [article, tag]
-        ).map { text in try Timestamp(parsing: text) }
+    /// A live highlight of `article`, by id or unique prefix.
+    static func highlight(_ prefix: String, on article: String, _ db: Database) throws -> EntityID {
+        let id = try highlight(prefix, db)
+        guard try String.fetchOne(db, sql: "SELECT article FROM highlights WHERE id = ?", arguments: [id]) == article else {
+            throw ReplicaError.unknownHighlight(prefix)
+        }
+        return try EntityID(id)
+    }
+
+    /// The live additions, by code id and timestamp, of the codes shown under `path` on an
+    /// article as a whole (or on one highlight).
+    static func liveAdditions(
+        article: String, path: String, highlight: EntityID?, _ db: Database
+    ) throws -> [(tag: TagName, hlc: Timestamp)] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT t.tag, t.hlc FROM tag_additions t JOIN codes c ON c.id = t.tag
+                    WHERE t.article = ? AND c.path = ? AND t.live = 1 AND t.highlight IS ? ORDER BY t.hlc
+                    """),
+            arguments: [article, path, highlight?.rawValue]
+        ).map { (TagName(normalized: $0["tag"]), try Timestamp(parsing: $0["hlc"])) }
     }
 
     /// Creates a note on an article. - Returns: the new note's id.
@@ -95,6 +120,22 @@ extension LocalReplica {
             let article = try ArticleID(try Self.article(articlePrefix, db))
             let operation = try builder.add { time in
                 .createNote(note: EntityID(creator: time), article: article, body: body, highlight: nil)
+            }
+            return EntityID(creator: operation.timestamp).rawValue
+        }.1
+    }
+
+    /// Replies to a note: a new note in its thread, on the same article. - Returns: the
+    /// reply's id.
+    public func reply(to notePrefix: String, body: String) throws(ReplicaError) -> String {
+        let body = try Self.noteBody(body)
+        return try perform { db, builder in
+            let (parent, _) = try Self.liveNote(notePrefix, db)
+            let row = try Row.fetchOne(db, sql: "SELECT article, highlight FROM notes WHERE id = ?", arguments: [parent.rawValue])!
+            let article = try ArticleID(row["article"] as String)
+            let highlight = try (row["highlight"] as String?).map { try EntityID($0) }
+            let operation = try builder.add { time in
+                .createNote(note: EntityID(creator: time), article: article, body: body, highlight: highlight, replyTo: parent)
             }
             return EntityID(creator: operation.timestamp).rawValue
         }.1
@@ -160,14 +201,19 @@ extension LocalReplica {
         public let note: String?
         public let start: Int
         public let end: Int
+        /// The codes on the new span, by path.
+        public let tags: [String]
     }
 
     /// Highlights the `occurrence`-th appearance (1-based) of `quote` in an article, and
     /// attaches a note to it when `note` is given: one changeset, applied atomically.
+    ///
+    /// With `tags`, the highlight is a coded span: each code (by path) is added to it.
     public func highlight(
-        _ articlePrefix: String, quote: String, occurrence: Int? = nil, note: String? = nil
+        _ articlePrefix: String, quote: String, occurrence: Int? = nil, note: String? = nil, tags: [String] = []
     ) throws(ReplicaError) -> HighlightResult {
         let noteBody = try note.map { (body: String) throws(ReplicaError) in try Self.noteBody(body) }
+        let paths = try Self.codePaths(tags)
         return try perform { db, builder in
             let article = try Self.article(articlePrefix, db)
             let articleID = try ArticleID(article)
@@ -198,7 +244,13 @@ extension LocalReplica {
                 }
                 noteID = EntityID(creator: made.timestamp).rawValue
             }
-            return HighlightResult(highlight: highlight.rawValue, note: noteID, start: selector.start, end: selector.end)
+            var maker = CodeMaker()
+            for path in paths {
+                let code = try maker.code(at: path, db, &builder)
+                try builder.add { _ in .addTag(article: articleID, tag: code, highlight: highlight) }
+            }
+            return HighlightResult(
+                highlight: highlight.rawValue, note: noteID, start: selector.start, end: selector.end, tags: paths)
         }.1
     }
 

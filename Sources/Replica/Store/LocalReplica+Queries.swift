@@ -3,37 +3,47 @@ import GRDB
 import SyncCore
 
 extension LocalReplica {
-    /// The articles, by id, optionally only those carrying `tag` or one of its sub-tags
-    /// (`--tag talks` also lists articles tagged `talks/doha`).
+    /// The articles, by id, optionally only those coded with `tag` or a code below it
+    /// (`--tag talks` also lists articles coded `talks/doha`), as a whole or on a span.
+    /// Codes are found by their current path, whatever id they have.
     public func articles(tagged tag: String? = nil) throws(ReplicaError) -> [ArticleSummary] {
-        let name = try tag.map { (text: String) throws(ReplicaError) in try Self.tagNames([text])[0] }
+        let path = try tag.map { (text: String) throws(ReplicaError) in try Self.codePath(text) }
         return try ReplicaError.guarded {
             try database.read { db in
-                var sql = """
+                var arguments: StatementArguments = []
+                var spanFilter = ""
+                var filter = ""
+                if let path {
+                    // The codes in the subtree, by the `codes_by_path` index.
+                    let subtree = "SELECT id FROM codes WHERE path = :path OR (path > :low AND path < :high)"
+                    spanFilter = " AND t.tag IN (\(subtree))"
+                    filter = """
+                         WHERE a.id IN (SELECT t.article FROM tag_additions t
+                            LEFT JOIN highlights h ON h.id = t.highlight
+                            WHERE t.live = 1 AND t.tag IN (\(subtree))
+                                AND (t.highlight IS NULL OR (h.deleted = 0 AND h.article = t.article)))
+                        """
+                    arguments = ["path": path, "low": path + "/", "high": path + "0"]
+                }
+                let sql = """
                     SELECT a.id, a.title, length(a.text) AS characters,
-                        (SELECT group_concat(tag, char(10)) FROM
-                            (SELECT DISTINCT tag FROM tag_additions t WHERE t.article = a.id AND t.live = 1 ORDER BY tag))
-                            AS tags,
+                        (SELECT group_concat(path, char(10)) FROM
+                            (SELECT DISTINCT c.path FROM tag_additions t JOIN codes c ON c.id = t.tag
+                             WHERE t.article = a.id AND t.live = 1 AND t.highlight IS NULL ORDER BY c.path)) AS tags,
                         (SELECT count(DISTINCT n.id) FROM notes n JOIN note_versions v
                             ON v.note = n.id AND v.superseded = 0 AND v.arrived = 1 AND v.body IS NOT NULL
                             WHERE n.article = a.id) AS notes,
-                        (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0) AS highlights
-                    FROM articles a
+                        (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0) AS highlights,
+                        (SELECT count(DISTINCT h.id) FROM highlights h JOIN tag_additions t
+                            ON t.highlight = h.id AND t.live = 1 AND t.article = h.article
+                            WHERE h.article = a.id AND h.deleted = 0\(spanFilter)) AS spans
+                    FROM articles a\(filter) ORDER BY a.id
                     """
-                var arguments: StatementArguments = []
-                if let name {
-                    sql += """
-                         WHERE a.id IN (SELECT article FROM tag_additions
-                                       WHERE live = 1 AND (tag = ? OR (tag > ? AND tag < ?)))
-                        """
-                    arguments = [name.rawValue, name.rawValue + "/", name.rawValue + "0"]
-                }
-                sql += " ORDER BY a.id"
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                     ArticleSummary(
                         id: row["id"], title: row["title"],
                         tags: (row["tags"] as String?)?.split(separator: "\n").map(String.init) ?? [],
-                        notes: row["notes"], highlights: row["highlights"], characters: row["characters"])
+                        notes: row["notes"], highlights: row["highlights"], spans: row["spans"], characters: row["characters"])
                 }
             }
         }
@@ -53,20 +63,23 @@ extension LocalReplica {
         }
     }
 
+    /// The codes on an article as a whole, by path.
     static func tags(of article: String, _ db: Database) throws -> [String] {
         try String.fetchAll(
-            db, sql: "SELECT DISTINCT tag FROM tag_additions WHERE article = ? AND live = 1 ORDER BY tag",
+            db,
+            sql: """
+                SELECT DISTINCT c.path FROM tag_additions t JOIN codes c ON c.id = t.tag
+                WHERE t.article = ? AND t.live = 1 AND t.highlight IS NULL ORDER BY c.path
+                """,
             arguments: [article])
     }
 
-    /// The tag vocabulary: every live tag with the number of articles carrying it.
+    /// The codebook as a tree: every code in use (and each code above one), by path, with
+    /// the number of articles coded with it as a whole and of spans coded with it.
     public func tags() throws(ReplicaError) -> [TagCount] {
         try ReplicaError.guarded {
             try database.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: "SELECT tag, count(DISTINCT article) AS n FROM tag_additions WHERE live = 1 GROUP BY tag ORDER BY tag"
-                ).map { TagCount(tag: $0["tag"], articles: $0["n"]) }
+                try Self.codeCounts(db).map { TagCount(tag: $0.key, articles: $0.value.articles, spans: $0.value.spans) }
             }
         }
     }
@@ -85,7 +98,7 @@ extension LocalReplica {
         try NoteStore.resolved(article: article, db).map { note in
             let winner = note.resolution.winner!
             return NoteRecord(
-                id: note.id, article: note.article, highlight: note.highlight, author: note.author,
+                id: note.id, article: note.article, highlight: note.highlight, replyTo: note.replyTo, author: note.author,
                 created: note.created, body: winner.body!, updated: winner.timestamp.description,
                 updatedBy: winner.author.rawValue, conflicted: note.resolution.isConflicted)
         }
@@ -93,11 +106,18 @@ extension LocalReplica {
 
     static func highlights(article: String, _ db: Database) throws -> [HighlightRecord] {
         try Row.fetchAll(
-            db, sql: "SELECT * FROM highlights WHERE article = ? AND deleted = 0 ORDER BY start, id", arguments: [article]
+            db,
+            sql: """
+                SELECT h.*, (SELECT group_concat(path, char(10)) FROM
+                    (SELECT DISTINCT c.path FROM tag_additions t JOIN codes c ON c.id = t.tag
+                     WHERE t.highlight = h.id AND t.article = h.article AND t.live = 1 ORDER BY c.path)) AS tags
+                FROM highlights h WHERE h.article = ? AND h.deleted = 0 ORDER BY h.start, h.id
+                """, arguments: [article]
         ).map { row in
             HighlightRecord(
                 id: row["id"], article: row["article"], author: row["author"], created: row["created"],
-                exact: row["exact"], prefix: row["prefix"], suffix: row["suffix"], start: row["start"], end: row["end"])
+                exact: row["exact"], prefix: row["prefix"], suffix: row["suffix"], start: row["start"], end: row["end"],
+                tags: (row["tags"] as String?)?.split(separator: "\n").map(String.init) ?? [])
         }
     }
 
@@ -155,12 +175,21 @@ extension LocalReplica {
 
     /// Who changed what, when: the operation log, newest first, of one article (including
     /// its notes and highlights) or of the whole replica.
-    public func log(article prefix: String? = nil, limit: Int = 100) throws(ReplicaError) -> [LogEntry] {
-        try ReplicaError.guarded {
+    ///
+    /// With `tag`, the history of a code instead: every rename, merge and memo of the codes
+    /// now shown under that path (its names over time).
+    public func log(article prefix: String? = nil, tag: String? = nil, limit: Int = 100) throws(ReplicaError) -> [LogEntry] {
+        let path = try tag.map { (text: String) throws(ReplicaError) in try Self.codePath(text) }
+        return try ReplicaError.guarded {
             try database.read { db in
-                var sql = "SELECT seq, hlc, author, kind, article, payload, origin FROM operations"
+                var sql = "SELECT seq, hlc, author, kind, article, payload, origin, changeset FROM operations"
                 var arguments: StatementArguments = []
-                if let prefix {
+                if let path {
+                    let ids = try String.fetchAll(db, sql: "SELECT id FROM codes WHERE path = ?", arguments: [path])
+                    guard !ids.isEmpty else { throw ReplicaError.unknownTag(path) }
+                    sql += " WHERE kind IN ('tag.rename', 'tag.merge', 'tag.describe') AND subject IN (\(databaseQuestionMarks(count: ids.count)))"
+                    arguments = StatementArguments(ids)
+                } else if let prefix {
                     let article = try Self.article(prefix, db)
                     sql += """
                          WHERE article = ?1
@@ -175,7 +204,7 @@ extension LocalReplica {
                     return LogEntry(
                         seq: row["seq"], hlc: row["hlc"], time: Self.isoTime(operation.timestamp.milliseconds),
                         author: row["author"], kind: row["kind"], article: row["article"],
-                        summary: operation.action.summary, origin: row["origin"])
+                        summary: operation.action.summary, origin: row["origin"], changeset: row["changeset"])
                 }
             }
         }
@@ -205,7 +234,8 @@ extension LocalReplica {
                         JOIN articles a ON a.id = i.article WHERE i.hlc <> a.hlc ORDER BY i.article, i.hlc
                         """
                 ).map { ConflictReport.ImportConflict(article: $0["article"], hlc: $0["hlc"], author: $0["author"], title: $0["title"]) }
-                return ConflictReport(notes: notes, imports: imports)
+                let (codes, memos) = try Self.codeConflicts(db)
+                return ConflictReport(notes: notes, imports: imports, codes: codes, memos: memos)
             }
         }
     }
@@ -230,13 +260,25 @@ extension LocalReplica {
                         conflictingImports: conflicting[row["id"]] ?? [])
                 }
                 let tags = try Row.fetchAll(
-                    db, sql: "SELECT DISTINCT article, tag FROM tag_additions WHERE live = 1 AND article IS NOT NULL")
-                    .map { CorpusSnapshot.Tagging(article: try ArticleID($0["article"]), tag: TagName(normalized: $0["tag"])) }
+                    db,
+                    sql: """
+                        SELECT DISTINCT article, tag, NULL AS highlight FROM tag_additions
+                            WHERE live = 1 AND article IS NOT NULL AND highlight IS NULL
+                        UNION
+                        SELECT DISTINCT t.article, t.tag, t.highlight FROM tag_additions t
+                            JOIN highlights h ON h.id = t.highlight AND h.deleted = 0 AND h.article = t.article
+                            WHERE t.live = 1
+                        """
+                ).map {
+                    CorpusSnapshot.Tagging(
+                        article: try ArticleID($0["article"]), tag: TagName(normalized: $0["tag"]),
+                        highlight: try ($0["highlight"] as String?).map { try EntityID($0) })
+                }
                 let notes = try NoteStore.resolved(article: nil, db).map { note in
                     CorpusSnapshot.Note(
                         id: try EntityID(note.id), article: try ArticleID(note.article),
                         highlight: try note.highlight.map { try EntityID($0) },
-                        author: try UserName(note.author), created: try Timestamp(parsing: note.created),
+                        replyTo: try note.replyTo.map { try EntityID($0) }, author: try UserName(note.author), created: try Timestamp(parsing: note.created),
                         resolution: note.resolution)
                 }
                 let highlights = try Row.fetchAll(db, sql: "SELECT * FROM highlights WHERE deleted = 0").map { row in
@@ -247,7 +289,8 @@ extension LocalReplica {
                             exact: row["exact"], prefix: row["prefix"], suffix: row["suffix"], start: row["start"],
                             end: row["end"]))
                 }
-                return CorpusSnapshot(articles: articles, tags: tags, notes: notes, highlights: highlights)
+                return CorpusSnapshot(
+                    articles: articles, codes: try Self.snapshotCodes(db), tags: tags, notes: notes, highlights: highlights)
             }
         }
     }

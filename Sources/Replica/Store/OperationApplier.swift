@@ -56,9 +56,11 @@ struct OperationApplier {
             ])
             if db.changesCount == 0 { throw try refuse(changeset, held: index, hlcs: hlcs) }
         }
+        let codebook = CodebookChanges()
         for (index, operation) in changeset.operations.enumerated() {
-            try apply(operation, hlc: hlcs[index])
+            try apply(operation, hlc: hlcs[index], codebook: codebook)
         }
+        try CodebookStore.place(codebook, db)
         return .applied
     }
 
@@ -77,9 +79,9 @@ struct OperationApplier {
         return .changesetOverlap(hlcs[held])
     }
 
-    private func apply(_ operation: SyncOperation, hlc: String) throws {
+    private func apply(_ operation: SyncOperation, hlc: String, codebook: CodebookChanges) throws {
         let action = operation.action
-        let context = ApplyContext(db: db, hlc: hlc, author: operation.author.rawValue)
+        let context = ApplyContext(db: db, hlc: hlc, author: operation.author.rawValue, codebook: codebook)
         // Dispatched by a switch, not through an existential: this runs for every operation.
         switch action {
         case .importArticle(let body): try body.apply(in: context)
@@ -90,6 +92,10 @@ struct OperationApplier {
         case .deleteNote(let body): try body.apply(in: context)
         case .createHighlight(let body): try body.apply(in: context)
         case .deleteHighlight(let body): try body.apply(in: context)
+        case .renameTag(let body): try body.apply(in: context)
+        case .mergeTag(let body): try body.apply(in: context)
+        case .describeTag(let body): try body.apply(in: context)
+        case .undoChangeset(let body): try body.apply(in: context)
         }
     }
 }
@@ -101,6 +107,7 @@ enum NoteStore {
         let id: String
         let article: String
         let highlight: String?
+        let replyTo: String?
         let author: String
         let created: String
         let resolution: NoteResolution
@@ -123,7 +130,7 @@ enum NoteStore {
     /// - Complexity: one indexed join; resolution is per note, over its heads (usually one).
     static func resolved(article: String?, includeDeleted: Bool = false, _ db: Database) throws -> [ResolvedNote] {
         var sql = """
-            SELECT n.id, n.article, n.highlight, n.author AS creator, n.created, v.hlc, v.author, v.body
+            SELECT n.id, n.article, n.highlight, n.reply_to, n.author AS creator, n.created, v.hlc, v.author, v.body
             FROM notes n JOIN note_versions v ON v.note = n.id AND v.superseded = 0 AND v.arrived = 1
             """
         var arguments: StatementArguments = []
@@ -141,7 +148,8 @@ enum NoteStore {
             if includeDeleted || !resolution.isDeleted {
                 notes.append(
                     ResolvedNote(
-                        id: row["id"], article: row["article"], highlight: row["highlight"], author: row["creator"],
+                        id: row["id"], article: row["article"], highlight: row["highlight"], replyTo: row["reply_to"],
+                        author: row["creator"],
                         created: row["created"], resolution: resolution))
             }
         }

@@ -44,18 +44,77 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
         }
     }
 
-    /// One tag on one article.
+    /// One code on one article, or on one of its highlights (a coded span).
     public struct Tagging: Sendable, Hashable, Codable, Comparable {
         public var article: ArticleID
+        /// The code's id (``Code/id``).
         public var tag: TagName
+        /// The highlight coded; absent for the whole article.
+        public var highlight: EntityID?
 
-        public init(article: ArticleID, tag: TagName) {
+        public init(article: ArticleID, tag: TagName, highlight: EntityID? = nil) {
             self.article = article
             self.tag = tag
+            self.highlight = highlight
         }
 
         public static func < (lhs: Tagging, rhs: Tagging) -> Bool {
-            (lhs.article, lhs.tag) < (rhs.article, rhs.tag)
+            (lhs.article, lhs.tag, lhs.highlight?.rawValue ?? "") < (rhs.article, rhs.tag, rhs.highlight?.rawValue ?? "")
+        }
+    }
+
+    /// One code of the codebook: its stable id, where it sits now, and its memo.
+    public struct Code: Sendable, Hashable, Codable {
+        /// The code's id, which codings name: the name it was first used with.
+        public var id: TagName
+        /// Its path now (``CodePlace/path``): the name views show.
+        public var name: String
+        /// The code it was merged into, whose name and codings it shares; absent if none.
+        public var mergedInto: TagName?
+        /// The first operation that named it (or a code below it), and its author.
+        public var created: Timestamp
+        public var createdBy: UserName
+        /// Its memo, if any.
+        public var memo: String?
+        /// Concurrent renames or merges that lost (``TagResolution``).
+        public var nameConflicts: [CodeVersion]
+        /// Concurrent memo edits that lost.
+        public var memoConflicts: [NoteConflict]
+
+        public init(
+            id: TagName, name: String, mergedInto: TagName?, created: Timestamp, createdBy: UserName, memo: String?,
+            nameConflicts: [CodeVersion], memoConflicts: [NoteConflict]
+        ) {
+            self.id = id
+            self.name = name
+            self.mergedInto = mergedInto
+            self.created = created
+            self.createdBy = createdBy
+            self.memo = memo
+            self.nameConflicts = nameConflicts
+            self.memoConflicts = memoConflicts
+        }
+    }
+
+    /// A version of a code's name, as a conflict: a rename (`label` under `parent`) or a
+    /// merge (`into`).
+    public struct CodeVersion: Sendable, Hashable, Codable {
+        public var hlc: Timestamp
+        public var author: UserName
+        public var label: String?
+        public var parent: TagName?
+        public var into: TagName?
+
+        public init(_ version: TagVersion) {
+            hlc = version.timestamp
+            author = version.author
+            switch version.value {
+            case .name(let parent, let label):
+                self.label = label
+                self.parent = parent
+            case .merge(let into):
+                self.into = into
+            }
         }
     }
 
@@ -86,6 +145,8 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
         public var id: EntityID
         public var article: ArticleID
         public var highlight: EntityID?
+        /// The note this one replies to; absent for a note that starts a thread.
+        public var replyTo: EntityID?
         public var author: UserName
         public var created: Timestamp
         public var body: String
@@ -94,13 +155,14 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
         public var conflicts: [NoteConflict]
 
         public init(
-            id: EntityID, article: ArticleID, highlight: EntityID?, author: UserName, created: Timestamp,
-            resolution: NoteResolution
+            id: EntityID, article: ArticleID, highlight: EntityID?, replyTo: EntityID? = nil, author: UserName,
+            created: Timestamp, resolution: NoteResolution
         ) {
             precondition(resolution.winner != nil, "a snapshot holds live notes only")
             self.id = id
             self.article = article
             self.highlight = highlight
+            self.replyTo = replyTo
             self.author = author
             self.created = created
             self.body = resolution.winner!.body!
@@ -129,7 +191,9 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
 
     /// Articles, by id.
     public var articles: [Article]
-    /// Tags on articles, by article then tag.
+    /// Every code named, by id.
+    public var codes: [Code]
+    /// Codes on articles and spans, by article, code id, then highlight.
     public var tags: [Tagging]
     /// Live notes, by creation timestamp.
     public var notes: [Note]
@@ -137,12 +201,16 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
     public var highlights: [Highlight]
 
     /// Builds a snapshot, putting every list in canonical order.
-    public init(articles: [Article], tags: [Tagging], notes: [Note], highlights: [Highlight]) {
+    public init(articles: [Article], codes: [Code], tags: [Tagging], notes: [Note], highlights: [Highlight]) {
         self.articles = articles.sorted { $0.id < $1.id }
+        self.codes = codes.sorted { $0.id < $1.id }
         self.tags = tags.sorted()
         self.notes = notes.sorted { $0.created < $1.created }
         self.highlights = highlights.sorted { $0.created < $1.created }
     }
+
+    /// The export format's version: 2 added the codebook (`codes`), span codings and replies.
+    public static let version = 2
 
     /// The canonical JSON form: sorted keys, two-space indentation, a final newline.
     public func canonicalJSON() -> Data {
@@ -155,7 +223,7 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
     /// as they are asked for: a server streams an export without building it whole.
     ///
     /// The bytes are those of `JSONEncoder` with sorted keys, pretty printing and unescaped
-    /// slashes encoding the document `{articles, format, highlights, notes, tags, version}`;
+    /// slashes encoding the document `{articles, codes, format, highlights, notes, tags, version}`;
     /// each element is encoded on its own and indented, which gives the same bytes since no
     /// JSON string holds a raw newline.
     public func canonicalJSONChunks(chunkBytes: Int = 64 * 1024) -> CanonicalJSONChunks {
@@ -187,9 +255,12 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                 self.chunkBytes = Swift.max(1, chunkBytes)
                 encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                // Keys in sorted order, as the encoder sorts them: articles, format,
+                // Keys in sorted order, as the encoder sorts them: articles, codes, format,
                 // highlights, notes, tags, version.
-                let counts = [snapshot.articles.count, snapshot.highlights.count, snapshot.notes.count, snapshot.tags.count]
+                let counts = [
+                    snapshot.articles.count, snapshot.highlights.count, snapshot.notes.count, snapshot.tags.count,
+                    snapshot.codes.count,
+                ]
                 func list(_ name: String, _ number: Int) {
                     pieces.append(.text("  \"\(name)\" : [\n"))
                     if counts[number] == 0 { pieces.append(.text("\n")) }
@@ -202,11 +273,12 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                 }
                 pieces.append(.text("{\n"))
                 list("articles", 0)
+                list("codes", 4)
                 pieces.append(.text("  \"format\" : \"annot-export\",\n"))
                 list("highlights", 1)
                 list("notes", 2)
                 list("tags", 3)
-                pieces.append(.text("  \"version\" : 1\n}\n"))
+                pieces.append(.text("  \"version\" : \(CorpusSnapshot.version)\n}\n"))
             }
 
             public mutating func next() -> Data? {
@@ -229,7 +301,8 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                     case 0: try! encoder.encode(snapshot.articles[index])
                     case 1: try! encoder.encode(snapshot.highlights[index])
                     case 2: try! encoder.encode(snapshot.notes[index])
-                    default: try! encoder.encode(snapshot.tags[index])
+                    case 3: try! encoder.encode(snapshot.tags[index])
+                    default: try! encoder.encode(snapshot.codes[index])
                     }
                 // Indented by two levels: four spaces at the start of every line but the empty
                 // ones (the encoder writes an empty list as `[`, an empty line, `]`).

@@ -12,18 +12,33 @@ public struct CorpusState: Sendable {
         let author: UserName
         let article: ArticleID
         let highlight: EntityID?
+        let replyTo: EntityID?
     }
 
     struct TagAddition: Sendable {
         let article: ArticleID
         let tag: TagName
+        let highlight: EntityID?
     }
 
-    /// A removal's cancellation of one addition, scoped to its article and tag.
+    /// A removal's cancellation of one addition, scoped to its article, code and highlight.
     struct TagTombstone: Sendable, Hashable {
         let addition: Timestamp
         let article: ArticleID
         let tag: TagName
+        let highlight: EntityID?
+    }
+
+    /// A rename's, merge's or memo's supersession of one version, scoped to its code.
+    struct CodeSupersession: Sendable, Hashable {
+        let version: Timestamp
+        let tag: TagName
+    }
+
+    /// The first operation that named a code (or a code below it).
+    struct CodeMention: Sendable {
+        let timestamp: Timestamp
+        let author: UserName
     }
 
     /// An edit's or deletion's supersession of one version, scoped to its note.
@@ -50,6 +65,13 @@ public struct CorpusState: Sendable {
     var supersessions: Set<NoteSupersession> = []
     var highlightCreations: [EntityID: HighlightCreation] = [:]
     var deletedHighlights: Set<EntityID> = []
+    var codeMentions: [TagName: CodeMention] = [:]
+    var tagVersions: [TagName: [Timestamp: TagVersion]] = [:]
+    var tagSupersessions: Set<CodeSupersession> = []
+    var memoVersions: [TagName: [Timestamp: NoteVersion]] = [:]
+    var memoSupersessions: Set<CodeSupersession> = []
+    /// Changesets that an `undo` says were undone.
+    public internal(set) var undone: Set<ChangesetID> = []
 
     public init() {}
 
@@ -90,6 +112,36 @@ public struct CorpusState: Sendable {
         for version in versions { supersessions.insert(NoteSupersession(version: version, note: note)) }
     }
 
+    /// Records that `operation` names the code `tag`, and so each code above it: a code
+    /// exists from the first operation that names it (its creator, in the codebook).
+    mutating func mention(_ tag: TagName, _ operation: SyncOperation) {
+        for name in tag.lineage {
+            if let held = codeMentions[name], held.timestamp <= operation.timestamp { continue }
+            codeMentions[name] = CodeMention(timestamp: operation.timestamp, author: operation.author)
+        }
+    }
+
+    /// Records a version of a code's name and its supersession of `base`.
+    mutating func addVersion(_ version: TagVersion, of tag: TagName, base: [Timestamp]) {
+        for old in base { tagSupersessions.insert(CodeSupersession(version: old, tag: tag)) }
+        tagVersions[tag, default: [:]][version.timestamp] = version
+    }
+
+    /// The current heads of a code's name: its versions that no version of the same code superseded.
+    public func nameHeads(of tag: TagName) -> [TagVersion] {
+        (tagVersions[tag] ?? [:]).values.filter { !tagSupersessions.contains(CodeSupersession(version: $0.timestamp, tag: tag)) }
+    }
+
+    /// The current heads of a code's memo.
+    public func memoHeads(of tag: TagName) -> [NoteVersion] {
+        (memoVersions[tag] ?? [:]).values.filter { !memoSupersessions.contains(CodeSupersession(version: $0.timestamp, tag: tag)) }
+    }
+
+    /// Every code named so far, placed in the codebook.
+    public func places() -> [TagName: CodePlace] {
+        CodebookResolver.places(of: codeMentions.keys, winner: { TagResolution(heads: nameHeads(of: $0)).winner }, known: { _ in nil })
+    }
+
     /// The current heads of a note: its versions that no version of the same note superseded.
     public func heads(of note: EntityID) -> [NoteVersion] {
         (noteVersions[note] ?? [:]).values.filter {
@@ -99,13 +151,16 @@ public struct CorpusState: Sendable {
 
     /// Whether an addition is cancelled by a removal of the same tag on the same article.
     func isRemoved(_ time: Timestamp, _ addition: TagAddition) -> Bool {
-        tagTombstones.contains(TagTombstone(addition: time, article: addition.article, tag: addition.tag))
+        tagTombstones.contains(
+            TagTombstone(addition: time, article: addition.article, tag: addition.tag, highlight: addition.highlight))
     }
 
-    /// The live tag additions of `tag` on `article` (what a removal made now must cancel).
-    public func liveAdditions(of tag: TagName, on article: ArticleID) -> [Timestamp] {
-        tagAdditions.filter { $0.value.article == article && $0.value.tag == tag && !isRemoved($0.key, $0.value) }
-            .keys.sorted()
+    /// The live additions of the code `tag` (an id) on `article`, or on one of its
+    /// highlights (what a removal made now must cancel).
+    public func liveAdditions(of tag: TagName, on article: ArticleID, highlight: EntityID? = nil) -> [Timestamp] {
+        tagAdditions.filter {
+            $0.value.article == article && $0.value.tag == tag && $0.value.highlight == highlight && !isRemoved($0.key, $0.value)
+        }.keys.sorted()
     }
 
     /// The merged state, in canonical form.
@@ -124,7 +179,24 @@ public struct CorpusState: Sendable {
         }
         var tags: Set<CorpusSnapshot.Tagging> = []
         for (time, addition) in tagAdditions where !isRemoved(time, addition) {
-            tags.insert(CorpusSnapshot.Tagging(article: addition.article, tag: addition.tag))
+            if let highlight = addition.highlight {
+                // A span coding counts while its highlight is live, on the same article.
+                guard let creation = highlightCreations[highlight], creation.article == addition.article,
+                    !deletedHighlights.contains(highlight)
+                else { continue }
+            }
+            tags.insert(CorpusSnapshot.Tagging(article: addition.article, tag: addition.tag, highlight: addition.highlight))
+        }
+        let places = places()
+        let codes = codeMentions.map { id, mention in
+            let name = TagResolution(heads: nameHeads(of: id))
+            let memo = NoteResolution(heads: memoHeads(of: id))
+            let place = places[id]!
+            return CorpusSnapshot.Code(
+                id: id, name: place.path, mergedInto: place.representative == id ? nil : place.representative,
+                created: mention.timestamp, createdBy: mention.author, memo: memo.winner?.body,
+                nameConflicts: name.losers.map(CorpusSnapshot.CodeVersion.init),
+                memoConflicts: (memo.winner == nil ? [] : memo.losers).map(CorpusSnapshot.NoteConflict.init))
         }
         var notes: [CorpusSnapshot.Note] = []
         for (id, creation) in noteCreations {
@@ -132,8 +204,8 @@ public struct CorpusState: Sendable {
             guard !resolution.isDeleted else { continue }
             notes.append(
                 CorpusSnapshot.Note(
-                    id: id, article: creation.article, highlight: creation.highlight, author: creation.author,
-                    created: creation.timestamp, resolution: resolution))
+                    id: id, article: creation.article, highlight: creation.highlight, replyTo: creation.replyTo,
+                    author: creation.author, created: creation.timestamp, resolution: resolution))
         }
         let highlights = highlightCreations.compactMap { id, creation -> CorpusSnapshot.Highlight? in
             guard !deletedHighlights.contains(id) else { return nil }
@@ -141,6 +213,6 @@ public struct CorpusState: Sendable {
                 id: id, article: creation.article, author: creation.author, created: creation.timestamp,
                 selector: creation.selector)
         }
-        return CorpusSnapshot(articles: articles, tags: Array(tags), notes: notes, highlights: highlights)
+        return CorpusSnapshot(articles: articles, codes: codes, tags: Array(tags), notes: notes, highlights: highlights)
     }
 }

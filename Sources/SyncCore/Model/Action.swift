@@ -13,13 +13,18 @@ public enum Action: Sendable, Hashable {
     case deleteNote(DeleteNote)
     case createHighlight(CreateHighlight)
     case deleteHighlight(DeleteHighlight)
+    case renameTag(RenameTag)
+    case mergeTag(MergeTag)
+    case describeTag(DescribeTag)
+    case undoChangeset(UndoChangeset)
 
     /// Every kind, by wire name: the one registry the decoder reads. A test checks that each
     /// case above is listed here.
     static let kinds: [String: any OperationKind.Type] = Dictionary(
         uniqueKeysWithValues: ([
             ImportArticle.self, AddTag.self, RemoveTag.self, CreateNote.self, EditNote.self, DeleteNote.self,
-            CreateHighlight.self, DeleteHighlight.self,
+            CreateHighlight.self, DeleteHighlight.self, RenameTag.self, MergeTag.self, DescribeTag.self,
+            UndoChangeset.self,
         ] as [any OperationKind.Type]).map { ($0.kind, $0) })
 
     /// The wire names of every kind this build knows.
@@ -36,6 +41,10 @@ public enum Action: Sendable, Hashable {
         case .deleteNote(let body): body
         case .createHighlight(let body): body
         case .deleteHighlight(let body): body
+        case .renameTag(let body): body
+        case .mergeTag(let body): body
+        case .describeTag(let body): body
+        case .undoChangeset(let body): body
         }
     }
 
@@ -52,7 +61,8 @@ public enum Action: Sendable, Hashable {
     public var summary: String { body.summary }
 
     /// What an operation log records of the action besides its JSON: its kind, the article
-    /// it names, and the note or highlight it concerns (one dispatch for the three).
+    /// it names, and the note, highlight, code (a rename, merge or memo) or changeset (an
+    /// undo) it concerns (one dispatch for the three).
     ///
     /// A `switch` of its own rather than through ``body``: it runs for every operation a
     /// replica applies, and an existential of a larger kind costs an allocation.
@@ -66,6 +76,10 @@ public enum Action: Sendable, Hashable {
         case .deleteNote(let body): (DeleteNote.kind, nil, body.note.rawValue)
         case .createHighlight(let body): (CreateHighlight.kind, body.article.rawValue, body.highlight.rawValue)
         case .deleteHighlight(let body): (DeleteHighlight.kind, nil, body.highlight.rawValue)
+        case .renameTag(let body): (RenameTag.kind, nil, body.tag.rawValue)
+        case .mergeTag(let body): (MergeTag.kind, nil, body.tag.rawValue)
+        case .describeTag(let body): (DescribeTag.kind, nil, body.tag.rawValue)
+        case .undoChangeset(let body): (UndoChangeset.kind, nil, body.changeset.rawValue)
         }
     }
 
@@ -83,16 +97,34 @@ extension Action {
     public static func importArticle(article: ArticleID, title: String, text: String) -> Action {
         .importArticle(ImportArticle(article: article, title: title, text: text))
     }
-    /// A `tag.add`.
-    public static func addTag(article: ArticleID, tag: TagName) -> Action { .addTag(AddTag(article: article, tag: tag)) }
+    /// A `tag.add` of the code `tag` (an id) to an article, or to one of its highlights.
+    public static func addTag(article: ArticleID, tag: TagName, highlight: EntityID? = nil) -> Action {
+        .addTag(AddTag(article: article, tag: tag, highlight: highlight))
+    }
     /// A `tag.remove` cancelling the additions `removes`.
-    public static func removeTag(article: ArticleID, tag: TagName, removes: [Timestamp]) -> Action {
-        .removeTag(RemoveTag(article: article, tag: tag, removes: removes))
+    public static func removeTag(article: ArticleID, tag: TagName, highlight: EntityID? = nil, removes: [Timestamp]) -> Action {
+        .removeTag(RemoveTag(article: article, tag: tag, highlight: highlight, removes: removes))
     }
-    /// A `note.create`.
-    public static func createNote(note: EntityID, article: ArticleID, body: String, highlight: EntityID?) -> Action {
-        .createNote(CreateNote(note: note, article: article, body: body, highlight: highlight))
+    /// A `note.create`, a reply when `replyTo` names a note.
+    public static func createNote(
+        note: EntityID, article: ArticleID, body: String, highlight: EntityID?, replyTo: EntityID? = nil
+    ) -> Action {
+        .createNote(CreateNote(note: note, article: article, body: body, highlight: highlight, replyTo: replyTo))
     }
+    /// A `tag.rename` of the code `tag` to `label` under `parent`.
+    public static func renameTag(tag: TagName, parent: TagName?, label: String, base: [Timestamp]) -> Action {
+        .renameTag(RenameTag(tag: tag, parent: parent, label: label, base: base))
+    }
+    /// A `tag.merge` of the code `tag` into `into`.
+    public static func mergeTag(tag: TagName, into: TagName, base: [Timestamp]) -> Action {
+        .mergeTag(MergeTag(tag: tag, into: into, base: base))
+    }
+    /// A `tag.describe` setting a code's memo (empty to clear it).
+    public static func describeTag(tag: TagName, memo: String, base: [Timestamp]) -> Action {
+        .describeTag(DescribeTag(tag: tag, memo: memo, base: base))
+    }
+    /// An `undo` marker for `changeset`.
+    public static func undoChangeset(_ changeset: ChangesetID) -> Action { .undoChangeset(UndoChangeset(changeset: changeset)) }
     /// A `note.edit` superseding `base`.
     public static func editNote(note: EntityID, body: String, base: [Timestamp]) -> Action {
         .editNote(EditNote(note: note, body: body, base: base))

@@ -108,3 +108,51 @@ extension TagName {
         self.rawValue = text
     }
 }
+
+extension TagName {
+    /// The last `/`-separated segment (`doha` for `talks/doha`).
+    public var label: String {
+        guard let slash = rawValue.lastIndex(of: "/") else { return rawValue }
+        return String(rawValue[rawValue.index(after: slash)...])
+    }
+
+    /// The name and each of its ancestors, the root first (`talks`, `talks/doha`).
+    public var lineage: [TagName] {
+        var names: [TagName] = []
+        var end = rawValue.startIndex
+        while let slash = rawValue[end...].firstIndex(of: "/") {
+            names.append(TagName(normalized: String(rawValue[..<slash])))
+            end = rawValue.index(after: slash)
+        }
+        names.append(self)
+        return names
+    }
+
+    /// Normalizes one segment of a name (a code's label): like a name, but with no `/`.
+    public static func label(_ input: String) throws(SyncCoreError) -> String {
+        let name = try TagName(input)
+        guard !name.rawValue.contains("/") else {
+            throw .invalidTag(input, reason: "a label is one level: it may not contain '/'")
+        }
+        return name.rawValue
+    }
+
+    /// Normalizes a path typed to look a code up. Unlike ``init(_:)``, it accepts paths
+    /// longer than ``maxLength`` or deeper than ``maxDepth``: moves can put a code below
+    /// another, deeper than any one name may be.
+    public static func path(_ input: String) throws(SyncCoreError) -> String {
+        let refusal: SyncCoreError
+        do {
+            return try TagName(input).rawValue
+        } catch {
+            refusal = error
+        }
+        // Refused as a name: if only for its length or depth, each segment is still a label.
+        var segments: [String] = []
+        for segment in input.split(separator: "/", omittingEmptySubsequences: false) {
+            guard let label = try? label(String(segment)) else { throw refusal }
+            segments.append(label)
+        }
+        return segments.joined(separator: "/")
+    }
+}

@@ -1,5 +1,7 @@
 /// `note.create`: creates a note on an article, optionally on one of its highlights. The
-/// note's id derives from the operation's timestamp (``EntityID/init(creator:)``).
+/// note's id derives from the operation's timestamp (``EntityID/init(creator:)``). A note
+/// with `replyTo` is a reply in the thread of that note; it merges like any note and stays
+/// when its parent is deleted.
 public struct CreateNote: OperationKind {
     public static let kind = "note.create"
     /// The largest note body, in UTF-8 bytes.
@@ -10,11 +12,14 @@ public struct CreateNote: OperationKind {
     var mentionedArticle: ArticleID? { article }
     public let body: String
     public let highlight: EntityID?
+    /// The note this one replies to, if any.
+    public let replyTo: EntityID?
 
     var subject: EntityID? { note }
 
-    public init(note: EntityID, article: ArticleID, body: String, highlight: EntityID?) {
+    public init(note: EntityID, article: ArticleID, body: String, highlight: EntityID?, replyTo: EntityID? = nil) {
         self.note = note
+        self.replyTo = replyTo
         self.article = article
         self.body = body
         self.highlight = highlight
@@ -25,8 +30,12 @@ public struct CreateNote: OperationKind {
         guard note == EntityID(creator: stamp) else {
             throw .invalidValue(field: "note", reason: "a new note's id must derive from its operation's hlc")
         }
-        let highlight = try fields.optionalString("highlight").map { (text: String) throws(SyncCoreError) in try EntityID(text) }
-        self.init(note: note, article: try fields.articleID(), body: try Self.body(try fields.string("body")), highlight: highlight)
+        let highlight = try fields.optionalEntityID("highlight")
+        let replyTo = try fields.optionalEntityID("replyTo")
+        guard replyTo != note else { throw .invalidValue(field: "replyTo", reason: "a note cannot reply to itself") }
+        self.init(
+            note: note, article: try fields.articleID(), body: try Self.body(try fields.string("body")), highlight: highlight,
+            replyTo: replyTo)
     }
 
     /// Checks a note body: not empty, no NUL, at most ``maxBodyBytes``.
@@ -40,17 +49,20 @@ public struct CreateNote: OperationKind {
         object.set("body", body)
         object.set("highlight", highlight?.rawValue)
         object.set("note", note.rawValue)
+        object.set("replyTo", replyTo?.rawValue)
     }
 
     func merge(into state: inout CorpusState, _ operation: SyncOperation) {
         state.noteCreations[note] = CorpusState.NoteCreation(
-            timestamp: operation.timestamp, author: operation.author, article: article, highlight: highlight)
+            timestamp: operation.timestamp, author: operation.author, article: article, highlight: highlight,
+            replyTo: replyTo)
         state.noteVersions[note, default: [:]][operation.timestamp] = NoteVersion(
             timestamp: operation.timestamp, author: operation.author, body: body)
     }
 
     var summary: String {
-        "noted on \(article)\(highlight.map { " (highlight \($0.rawValue.prefix(7)))" } ?? "") "
+        if let replyTo { return "replied to [\(replyTo.rawValue.prefix(7))] [\(note.rawValue.prefix(7))]: \(Action.excerpt(body))" }
+        return "noted on \(article)\(highlight.map { " (highlight \($0.rawValue.prefix(7)))" } ?? "") "
             + "[\(note.rawValue.prefix(7))]: \(Action.excerpt(body))"
     }
     var action: Action { .createNote(self) }

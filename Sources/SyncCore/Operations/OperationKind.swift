@@ -106,6 +106,10 @@ struct WireFields {
         try EntityID(try string(key))
     }
 
+    mutating func optionalEntityID(_ key: String) throws(SyncCoreError) -> EntityID? {
+        try optionalString(key).map { (text: String) throws(SyncCoreError) in try EntityID(text) }
+    }
+
     mutating func tag(_ key: String = "tag") throws(SyncCoreError) -> TagName {
         try TagName(wire: try string(key))
     }
