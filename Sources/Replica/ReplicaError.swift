@@ -39,8 +39,9 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     case ambiguousChangeset(String, candidates: [String])
     /// `annot undo` of a changeset that cannot be undone (an import, someone else's, ...).
     case cannotUndo(changeset: String, reason: String)
-    /// `annot undo` of a changeset whose effects are all gone already.
-    case nothingToUndo(String)
+    /// `annot undo` of a changeset whose effects are all gone already (or, `nil`, with no
+    /// changeset of this user left to undo).
+    case nothingToUndo(String?)
     /// An import would replace the text of an article that exists with another text.
     case conflictingImport(article: String, file: String)
     /// The same article id appears twice in one import with different texts.
@@ -147,8 +148,10 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
             "'\(prefix)' names \(candidates.count) changesets (\(candidates.prefix(3).map { String($0.prefix(12)) }.joined(separator: ", "))…); give more of the id"
         case .cannotUndo(let changeset, let reason):
             "changeset \(changeset.prefix(12)) cannot be undone: \(reason)"
-        case .nothingToUndo(let changeset):
+        case .nothingToUndo(let changeset?):
             "changeset \(changeset.prefix(12)) has nothing left to undo: what it did is already gone"
+        case .nothingToUndo(nil):
+            "nothing to undo: every changeset you made is undone already"
         case .conflictingImport(let article, let file):
             "article \(article) already exists with a different text; \(file) was not imported "
                 + "(articles are immutable: import it under another file name)"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Replica
+import SyncCore
 
 extension Annot {
     struct Blame: ParsableCommand {
@@ -20,16 +21,11 @@ extension Annot {
             if entries.isEmpty { return Output.line("Nothing on this article yet.") }
             for entry in entries {
                 let id = entry.id.map { " [\(Output.short($0))]" } ?? ""
-                let what = entry.kind == "tag" || entry.kind == "span-tag" ? entry.what : "\"\(Self.excerpt(entry.what))\""
+                let what = entry.kind == "tag" || entry.kind == "span-tag" ? entry.what : "\"\(Action.excerpt(entry.what))\""
                 Output.line(
                     "\(entry.time)  \(entry.changeset.prefix(12))  \(Output.column(entry.author, 12)) "
                         + "\(Output.column(entry.kind, 9)) \(what)\(id)")
             }
-        }
-
-        static func excerpt(_ text: String) -> String {
-            let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-            return line.count > 60 ? line.prefix(59) + "…" : line
         }
     }
 }

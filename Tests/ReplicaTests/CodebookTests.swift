@@ -51,6 +51,8 @@ struct CodebookTests {
             #expect(try paths(replica) == ["negotiations": 2])
         }
         #expect(try r[0].snapshot().canonicalJSON() == r[1].snapshot().canonicalJSON())
+        // And the log names the codes by their names now
+        #expect(try r[0].log(article: "a2").first?.summary == "tagged a2 'negotiations'")
     }
 
     @Test func movingACodeMovesItsSubtreeAndCodesMadeUnderItConcurrently() throws {

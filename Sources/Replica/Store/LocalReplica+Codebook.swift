@@ -78,7 +78,8 @@ extension LocalReplica {
                     let first = rows.min { ($0["created"] as String) < ($1["created"] as String) }
                     var memo: String?
                     // The memos of codes merged in are kept, after the code's own.
-                    for row in rows.sorted(by: { (($0["id"] as String) != ($0["representative"] as String) ? 1 : 0) < (($1["id"] as String) != ($1["representative"] as String) ? 1 : 0) }) {
+                    let merged = { (row: Row) -> Bool in (row["id"] as String) != (row["representative"] as String) }
+                    for row in rows.filter({ !merged($0) }) + rows.filter(merged) {
                         let id: String = row["id"]
                         guard var body = NoteResolution(heads: try CodebookStore.memoHeads(of: id, db)).winner?.body else { continue }
                         if id != (row["representative"] as String) { body = "(merged from '\(id)') " + body }

@@ -199,12 +199,21 @@ extension LocalReplica {
                     arguments = [article]
                 }
                 sql += " ORDER BY hlc DESC LIMIT \(max(1, limit))"
+                // Codes by their current paths, read once each.
+                var paths: [TagName: String] = [:]
+                let lookup = try db.cachedStatement(sql: "SELECT path FROM codes WHERE id = ?")
+                func naming(_ code: TagName) -> String {
+                    if let known = paths[code] { return known }
+                    let path = (try? String.fetchOne(lookup, arguments: [code.rawValue])) ?? code.rawValue
+                    paths[code] = path
+                    return path
+                }
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                     let operation = try WireFormat.decodeOperation(row["payload"] as String)
                     return LogEntry(
                         seq: row["seq"], hlc: row["hlc"], time: Self.isoTime(operation.timestamp.milliseconds),
                         author: row["author"], kind: row["kind"], article: row["article"],
-                        summary: operation.action.summary, origin: row["origin"], changeset: row["changeset"])
+                        summary: operation.action.summary(naming: naming), origin: row["origin"], changeset: row["changeset"])
                 }
             }
         }

@@ -66,7 +66,7 @@ extension LocalReplica {
     /// - Throws: ``ReplicaError/cannotUndo(changeset:reason:)`` for imports, highlight
     ///   deletions (final) and others' changesets; ``ReplicaError/nothingToUndo(_:)``.
     public func undo(_ changesetPrefix: String? = nil) throws(ReplicaError) -> UndoResult {
-        let (changeset, result) = try perform { db, builder in
+        let (changeset, (undone, words)) = try perform { db, builder -> (String, [String]) in
             let user = try Self.identity(db, path: path).user.rawValue
             let target = try Self.undoTarget(changesetPrefix, user: user, db)
             let operations = try Row.fetchAll(
@@ -83,9 +83,9 @@ extension LocalReplica {
             for action in undoing {
                 words.append(try builder.add { _ in action }.action.summary)
             }
-            return UndoResult(undone: target, changeset: "", operations: words)
+            return (target, words)
         }
-        return UndoResult(undone: result.undone, changeset: changeset?.id.rawValue ?? "", operations: result.operations)
+        return UndoResult(undone: undone, changeset: changeset?.id.rawValue ?? "", operations: words)
     }
 
     /// The changeset to undo: the one named (this user's), or this user's latest one that
@@ -99,9 +99,7 @@ extension LocalReplica {
                     WHERE c.author = ? AND c.id NOT IN (SELECT changeset FROM undone_changesets)
                     GROUP BY c.id HAVING sum(o.kind = 'undo') = 0 ORDER BY max(o.hlc) DESC LIMIT 1
                     """, arguments: [user])
-            guard let latest else {
-                throw ReplicaError.cannotUndo(changeset: "", reason: "you have made no changeset that is not undone yet")
-            }
+            guard let latest else { throw ReplicaError.nothingToUndo(nil) }
             return latest
         }
         let id: String

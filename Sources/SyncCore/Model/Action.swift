@@ -60,6 +60,9 @@ public enum Action: Sendable, Hashable {
     /// One line in words, as `annot log` shows it.
     public var summary: String { body.summary }
 
+    /// ``summary`` with each code shown by `naming` (a replica passes its current path).
+    public func summary(naming: (TagName) -> String) -> String { body.summary(naming: naming) }
+
     /// What an operation log records of the action besides its JSON: its kind, the article
     /// it names, and the note, highlight, code (a rename, merge or memo) or changeset (an
     /// undo) it concerns (one dispatch for the three).
@@ -84,7 +87,7 @@ public enum Action: Sendable, Hashable {
     }
 
     /// A one-line excerpt of at most 60 characters.
-    static func excerpt(_ text: String) -> String {
+    public static func excerpt(_ text: String) -> String {
         let line = text.split(whereSeparator: \.isNewline).joined(separator: " ")
         return line.count > 60 ? line.prefix(59) + "…" : line
     }

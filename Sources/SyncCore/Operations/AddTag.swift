@@ -35,6 +35,9 @@ public struct AddTag: OperationKind {
         state.tagAdditions[operation.timestamp] = CorpusState.TagAddition(article: article, tag: tag, highlight: highlight)
     }
 
-    var summary: String { "tagged \(article)\(highlight.map { " (highlight \($0.rawValue.prefix(7)))" } ?? "") '\(tag)'" }
+    var summary: String { summary(naming: \.rawValue) }
+    func summary(naming: (TagName) -> String) -> String {
+        "tagged \(article)\(highlight.map { " (highlight \($0.rawValue.prefix(7)))" } ?? "") '\(naming(tag))'"
+    }
     var action: Action { .addTag(self) }
 }

@@ -40,6 +40,9 @@ public struct DescribeTag: OperationKind {
             timestamp: operation.timestamp, author: operation.author, body: memo.isEmpty ? nil : memo)
     }
 
-    var summary: String { memo.isEmpty ? "cleared the memo of code '\(tag)'" : "described code '\(tag)': \(Action.excerpt(memo))" }
+    var summary: String { summary(naming: \.rawValue) }
+    func summary(naming: (TagName) -> String) -> String {
+        memo.isEmpty ? "cleared the memo of code '\(naming(tag))'" : "described code '\(naming(tag))': \(Action.excerpt(memo))"
+    }
     var action: Action { .describeTag(self) }
 }

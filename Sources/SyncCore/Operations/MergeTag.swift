@@ -35,6 +35,7 @@ public struct MergeTag: OperationKind {
             TagVersion(timestamp: operation.timestamp, author: operation.author, value: .merge(into: into)), of: tag, base: base)
     }
 
-    var summary: String { "merged code '\(tag)' into '\(into)'" }
+    var summary: String { summary(naming: \.rawValue) }
+    func summary(naming: (TagName) -> String) -> String { "merged code '\(tag)' into '\(naming(into))'" }
     var action: Action { .mergeTag(self) }
 }

@@ -21,11 +21,15 @@ protocol OperationKind: Sendable, Hashable {
     var subject: EntityID? { get }
     /// One line in words, as `annot log` shows it.
     var summary: String { get }
+    /// ``summary`` with each code it names shown by `naming` (its current path, in a
+    /// replica), rather than by its id.
+    func summary(naming: (TagName) -> String) -> String
     /// Wraps the kind as an ``Action``.
     var action: Action { get }
 }
 
 extension OperationKind {
+    func summary(naming: (TagName) -> String) -> String { summary }
     var mentionedArticle: ArticleID? { nil }
     var subject: EntityID? { nil }
 }

@@ -42,6 +42,9 @@ public struct RemoveTag: OperationKind {
         }
     }
 
-    var summary: String { "untagged \(article)\(highlight.map { " (highlight \($0.rawValue.prefix(7)))" } ?? "") '\(tag)'" }
+    var summary: String { summary(naming: \.rawValue) }
+    func summary(naming: (TagName) -> String) -> String {
+        "untagged \(article)\(highlight.map { " (highlight \($0.rawValue.prefix(7)))" } ?? "") '\(naming(tag))'"
+    }
     var action: Action { .removeTag(self) }
 }

@@ -45,6 +45,10 @@ public struct RenameTag: OperationKind {
             of: tag, base: base)
     }
 
-    var summary: String { "renamed code '\(tag)' to '\(parent.map { $0.rawValue + "/" } ?? "")\(label)'" }
+    var summary: String { summary(naming: \.rawValue) }
+    /// The code by its id (its first name, what stays), the new name with its parent as `naming` says.
+    func summary(naming: (TagName) -> String) -> String {
+        "renamed code '\(tag)' to '\(parent.map { naming($0) + "/" } ?? "")\(label)'"
+    }
     var action: Action { .renameTag(self) }
 }
