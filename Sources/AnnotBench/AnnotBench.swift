@@ -6,7 +6,7 @@ import SyncCore
 /// Benchmarks of the replica, each measured against a baseline in the same run.
 ///
 ///     swift build -c release --static-swift-stdlib
-///     .build/release/AnnotBench [apply|process|all] [--operations N] [--runs N]
+///     .build/release/AnnotBench [apply|process|codebook|agree|all] [--operations N] [--runs N]
 ///
 /// Figures are medians over the runs; BENCHMARKS.md records what was measured.
 @main
@@ -33,6 +33,12 @@ struct AnnotBench {
         }
         if which == "process" || which == "all" {
             try ProcessBenchmark(folder: folder, runs: max(runs, 20)).run()
+        }
+        if which == "codebook" || which == "all" {
+            try CodebookBenchmark(folder: folder, runs: max(runs, 11)).run()
+        }
+        if which == "agree" || which == "all" {
+            try AgreeBenchmark(folder: folder, runs: max(runs, 11)).run()
         }
     }
 }

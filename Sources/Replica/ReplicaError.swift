@@ -42,6 +42,14 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     /// `annot undo` of a changeset whose effects are all gone already (or, `nil`, with no
     /// changeset of this user left to undo).
     case nothingToUndo(String?)
+    /// A decision by a user whose role (as the server said) may not adjudicate.
+    case decisionNotAllowed(user: String, role: String)
+    /// `annot agree --users` names a user who marked no article done here.
+    case noCodingStatus(String)
+    /// A view that would show others' codings, asked for in blind mode.
+    case blind(String)
+    /// A command given nothing to do (no code to accept, reject or clear, ...).
+    case nothingGiven(String)
     /// An import would replace the text of an article that exists with another text.
     case conflictingImport(article: String, file: String)
     /// The same article id appears twice in one import with different texts.
@@ -94,6 +102,10 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
         case .ambiguousChangeset: "ambiguous_changeset"
         case .cannotUndo: "cannot_undo"
         case .nothingToUndo: "nothing_to_undo"
+        case .decisionNotAllowed: "decision_forbidden"
+        case .noCodingStatus: "no_coding_status"
+        case .blind: "blind_mode"
+        case .nothingGiven: "nothing_given"
         case .conflictingImport: "conflicting_import"
         case .duplicateInImport: "duplicate_in_import"
         case .unreadable: "unreadable"
@@ -152,6 +164,15 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
             "changeset \(changeset.prefix(12)) has nothing left to undo: what it did is already gone"
         case .nothingToUndo(nil):
             "nothing to undo: every changeset you made is undone already"
+        case .decisionNotAllowed(let user, let role):
+            "\(user) is \(role == "annotator" || role == "admin" ? "an" : "a") \(role) on the sync server, and only curators "
+                + "and admins adjudicate: ask an admin for the curator role"
+        case .noCodingStatus(let user):
+            "\(user) has marked no article done here ('annot done ID' marks one; 'annot sync' brings the others' statuses)"
+        case .blind(let what):
+            "blind mode is on, and \(what) would show the other coders' codings: 'annot blind off' first"
+        case .nothingGiven(let message):
+            message
         case .conflictingImport(let article, let file):
             "article \(article) already exists with a different text; \(file) was not imported "
                 + "(articles are immutable: import it under another file name)"

@@ -112,6 +112,10 @@ struct WireSizeBenchmark {
             fields = [a.tag.rawValue, "", a.memo, a.base.map(\.description).joined(separator: ",")]
         case .undoChangeset(let a):
             fields = [a.changeset.rawValue, "", "", ""]
+        case .articleStatus(let a):
+            fields = ["", a.article.rawValue, a.done ? "done" : "todo", ""]
+        case .decideTag(let a):
+            fields = [a.tag.rawValue, a.article.rawValue, a.decision.rawValue, a.base.map(\.description).joined(separator: ",")]
         }
         let line = [operation.timestamp.description, operation.author.rawValue, operation.action.kind] + fields
         return line.map { $0.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n") }

@@ -76,6 +76,10 @@ public struct SyncServerError: Error, Sendable, HTTPResponseError, CustomStringC
         .init(.forbidden, code: SyncProtocol.ErrorCode.importForbidden,
             "'\(user)' may not import articles: only curators and admins import (ask an admin: syncd user add \(user) --role curator); nothing was stored")
     }
+    static func decisionForbidden(_ user: String) -> Self {
+        .init(.forbidden, code: SyncProtocol.ErrorCode.decisionForbidden,
+            "'\(user)' may not adjudicate: only curators and admins record decisions (ask an admin: syncd user add \(user) --role curator); nothing was stored")
+    }
     static func cursorMismatch(_ cursor: Int64) -> Self {
         .init(.conflict, code: SyncProtocol.ErrorCode.cursorMismatch,
             "the server's log does not hold the operation the client holds at \(cursor) (it was restored from a backup, or replaced): pull from 0 and push again")

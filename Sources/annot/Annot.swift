@@ -26,6 +26,7 @@ struct Annot: ParsableCommand {
         subcommands: [
             Init.self, Import.self, List.self, Show.self, TagGroup.self, Untag.self, Tags.self, Codebook.self, Note.self,
             Reply.self, Notes.self, Highlight.self, Search.self, Blame.self, Log.self, Undo.self, Conflicts.self,
+            Done.self, Undone.self, Blind.self, Agree.self, Disagreements.self, Adjudicate.self,
             Export.self, Changes.self, Apply.self, Remote.self, Sync.self, Status.self, Key.self, Upgrade.self,
         ]
     )

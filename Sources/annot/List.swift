@@ -12,13 +12,17 @@ extension Annot {
         @OptionGroup var replica: ReplicaOptions
         @Option(help: "Only articles with this tag.")
         var tag: String?
+        @Flag(help: "Only the articles you have not marked done ('annot done').")
+        var todo = false
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let articles = try replica.open().articles(tagged: tag)
+            let articles = try replica.open().articles(tagged: tag, todo: todo)
             if output.json { return Output.json(articles) }
             if articles.isEmpty {
-                Output.line(tag == nil ? "No articles yet: import some with 'annot import PATH'." : "No article has this tag.")
+                Output.line(
+                    todo ? "Nothing to do: you marked every article\(tag == nil ? "" : " with this tag") done."
+                        : tag == nil ? "No articles yet: import some with 'annot import PATH'." : "No article has this tag.")
                 return
             }
             for article in articles {

@@ -57,6 +57,7 @@ struct HostileHistoryConvergenceTests {
         var clocks = signers.map { HybridLogicalClock(replica: $0.replica) }
         var additions: [Timestamp] = []
         var codeVersions: [Timestamp] = []
+        var decisions: [Timestamp] = []
         var versions: [(EntityID, Timestamp)] = []
         var highlights: [EntityID] = []
         var changesets: [Changeset] = []
@@ -68,7 +69,7 @@ struct HostileHistoryConvergenceTests {
             for _ in 0..<Int.random(in: 1...3, using: &random) {
                 let article = articles.randomElement(using: &random)!
                 let tag = tags.randomElement(using: &random)!
-                let roll = Int.random(in: 0..<19, using: &random)
+                let roll = Int.random(in: 0..<22, using: &random)
                 let made = try builder.add { time throws(SyncCoreError) -> Action in
                     switch roll {
                     case 0:
@@ -122,6 +123,16 @@ struct HostileHistoryConvergenceTests {
                     case 17:
                         let base = Set(codeVersions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)))
                         return .describeTag(tag: tag, memo: Bool.random(using: &random) ? "" : "m\(time.counter)", base: base.sorted())
+                    case 19:
+                        // Statuses flipping in any order.
+                        return .articleStatus(article: article, done: Bool.random(using: &random))
+                    case 20:
+                        // Decisions on any code, article or highlight, with bases naming any
+                        // decision (only this register's count).
+                        let base = Set(decisions.filter { $0 < time }.shuffled(using: &random).prefix(Int.random(in: 0...2, using: &random)))
+                        return .decideTag(
+                            article: article, tag: tag, highlight: Bool.random(using: &random) ? nil : highlights.randomElement(using: &random),
+                            decision: DecideTag.Decision.allCases.randomElement(using: &random)!, base: base.sorted())
                     default:
                         // Replies to any note, of any article, even deleted or not yet made.
                         guard let (note, _) = versions.randomElement(using: &random) else { return .addTag(article: article, tag: tag) }
@@ -132,6 +143,7 @@ struct HostileHistoryConvergenceTests {
                 switch made.action {
                 case .addTag: additions.append(made.timestamp)
                 case .renameTag, .mergeTag, .describeTag: codeVersions.append(made.timestamp)
+                case .decideTag: decisions.append(made.timestamp)
                 case .createNote(let note): versions.append((note.note, made.timestamp))
                 case .editNote(let edit): versions.append((edit.note, made.timestamp))
                 case .createHighlight(let highlight): highlights.append(highlight.highlight)

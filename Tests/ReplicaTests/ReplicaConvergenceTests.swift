@@ -75,7 +75,7 @@ struct ReplicaConvergenceTests {
         let article = ["a1", "a2"].randomElement(using: &random)!
         let tag = ["x", "y", "talks/doha", "talks"].randomElement(using: &random)!
         let notes = try replica.notes()
-        switch Int.random(in: 0..<16, using: &random) {
+        switch Int.random(in: 0..<19, using: &random) {
         case 0, 1:
             _ = try replica.tag(article, with: [tag])
         case 2:
@@ -126,6 +126,18 @@ struct ReplicaConvergenceTests {
         case 14:
             if let note = notes.randomElement(using: &random) {
                 _ = try replica.reply(to: note.id, body: "reply \(random.next() % 1000)")
+            }
+        case 16:
+            _ = try replica.mark([article], done: Bool.random(using: &random))
+        case 17:
+            // Decisions on codes in use (or new ones), on the article or one of its spans.
+            let paths = try replica.tags().map(\.tag) + [tag]
+            let code = paths.randomElement(using: &random)!
+            let highlight = Bool.random(using: &random) ? nil : try replica.article(article).highlights.randomElement(using: &random)?.id
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: _ = try replica.adjudicate(article, accept: [code], highlight: highlight)
+            case 1: _ = try replica.adjudicate(article, reject: [code], highlight: highlight)
+            default: _ = try? replica.adjudicate(article, clear: [code], highlight: highlight)  // unknown code: fine
             }
         default:
             _ = try? replica.undo()  // refused for imports, or when nothing is left: fine

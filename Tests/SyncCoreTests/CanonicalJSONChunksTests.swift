@@ -19,12 +19,15 @@ struct CanonicalJSONChunksTests {
         let tags: [CorpusSnapshot.Tagging]
         let notes: [CorpusSnapshot.Note]
         let highlights: [CorpusSnapshot.Highlight]
+        let statuses: [CorpusSnapshot.Status]
+        let decisions: [CorpusSnapshot.Decision]
 
         static func encode(_ snapshot: CorpusSnapshot) -> Data {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             let document = WholeDocument(
-                articles: snapshot.articles, codes: snapshot.codes, tags: snapshot.tags, notes: snapshot.notes, highlights: snapshot.highlights)
+                articles: snapshot.articles, codes: snapshot.codes, tags: snapshot.tags, notes: snapshot.notes, highlights: snapshot.highlights,
+                statuses: snapshot.statuses, decisions: snapshot.decisions)
             return try! encoder.encode(document) + Data("\n".utf8)
         }
     }

@@ -60,7 +60,7 @@ enum RandomWorkload {
             let article = articles.randomElement(using: &random)!
             let tag = tags.randomElement(using: &random)!
             let action: Action
-            switch Int.random(in: 0..<16, using: &random) {
+            switch Int.random(in: 0..<18, using: &random) {
             case 0:
                 action = .importArticle(
                     article: article, title: "t", text: Bool.random(using: &random) ? "text" : "other text")
@@ -107,6 +107,15 @@ enum RandomWorkload {
                     note: EntityID(creator: time), article: article, body: "r\(time.counter)", highlight: nil,
                     replyTo: notes.randomElement(using: &random)!)
                 notes.append(EntityID(creator: time))
+            case 16:
+                action = .articleStatus(article: article, done: Bool.random(using: &random))
+            case 17:
+                let highlight = Bool.random(using: &random) ? nil : highlights.randomElement(using: &random)
+                let key = DecisionKey(article: article, tag: tag, highlight: highlight)
+                action = .decideTag(
+                    article: article, tag: tag, highlight: highlight,
+                    decision: DecideTag.Decision.allCases.randomElement(using: &random)!,
+                    base: view.decisionHeads(of: key).map(\.timestamp).sorted())
             default:
                 if let highlight = highlights.randomElement(using: &random) {
                     action = .deleteHighlight(highlight: highlight)

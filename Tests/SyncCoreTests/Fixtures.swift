@@ -48,7 +48,7 @@ enum Fixtures {
 
     /// One operation of every kind, stamped by one replica in increasing order.
     static func oneOfEachKind() -> [SyncOperation] {
-        let t = (1...16).map { stamp(1_700_000_000_000 + UInt64($0)) }
+        let t = (1...18).map { stamp(1_700_000_000_000 + UInt64($0)) }
         let note = EntityID(creator: t[3])
         let highlight = EntityID(creator: t[6])
         let selector = TextSelector(text: "The quick brown fox", start: 4, end: 9)
@@ -71,6 +71,9 @@ enum Fixtures {
                 .createNote(note: EntityID(creator: t[13]), article: article, body: "a reply", highlight: nil, replyTo: note)),
             operation(t[14], .deleteHighlight(highlight: highlight)),
             operation(t[15], .undoChangeset(ChangesetID(message: Array("a changeset".utf8)))),
+            operation(t[16], .articleStatus(article: article, done: true)),
+            operation(
+                t[17], .decideTag(article: article, tag: tag("ceasefire"), highlight: highlight, decision: .reject, base: [])),
         ]
     }
 }

@@ -26,6 +26,8 @@ struct WireFormatTests {
         case .mergeTag: MergeTag.kind
         case .describeTag: DescribeTag.kind
         case .undoChangeset: UndoChangeset.kind
+        case .articleStatus: ArticleStatus.kind
+        case .decideTag: DecideTag.kind
         }
     }
 

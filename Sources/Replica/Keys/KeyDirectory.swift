@@ -18,8 +18,9 @@ struct KeyDirectory {
     static let importingRoles: Set<String> = ["curator", "admin"]
 
     /// Decides whether a verified changeset may be applied: its key must be bound to its
-    /// author. Imports that arrive by file also need a signer known as a curator (from the
-    /// server's directory, or trusted by hand as one); the server checks imports pushed to it.
+    /// author. Imports and decisions that arrive by file also need a signer known as a
+    /// curator (from the server's directory, or trusted by hand as one); the server checks
+    /// those pushed to it.
     /// - Throws: ``ReplicaError/forgedAuthor(author:keyOwner:key:)`` when the key belongs
     ///   to someone else.
     func verdict(on changeset: Changeset, origin: Origin) throws -> Verdict {
@@ -35,9 +36,10 @@ struct KeyDirectory {
         }
         if origin == .file, binding.source != "self",
             !Self.importingRoles.contains(binding.role ?? ""),
-            changeset.operations.contains(where: { if case .importArticle = $0.action { true } else { false } })
+            let restricted = changeset.operations.first(where: \.action.requiresCurator)
         {
-            return .hold("imports articles, and \(binding.user_name) is not known here as a curator")
+            let what = if case .importArticle = restricted.action { "imports articles" } else { "records adjudication decisions" }
+            return .hold("\(what), and \(binding.user_name) is not known here as a curator")
         }
         return .apply
     }

@@ -25,7 +25,7 @@ extension LocalReplica {
 
     /// The codebook's paths, sorted, with the articles and live spans coded with each: every
     /// path in use, each path above one, and codes renamed or described even if unused.
-    static func codeCounts(_ db: Database) throws -> [(key: String, value: (articles: Int, spans: Int))] {
+    static func codeCounts(viewer: String? = nil, _ db: Database) throws -> [(key: String, value: (articles: Int, spans: Int))] {
         var counts: [String: (articles: Int, spans: Int)] = [:]
         for row in try Row.fetchAll(
             db,
@@ -34,13 +34,13 @@ extension LocalReplica {
                     count(DISTINCT t.highlight) AS spans
                 FROM tag_additions t JOIN codes c ON c.id = t.tag
                 LEFT JOIN highlights h ON h.id = t.highlight
-                WHERE t.live = 1 AND (t.highlight IS NULL OR (h.deleted = 0 AND h.article = t.article))
+                WHERE t.live = 1 AND (t.highlight IS NULL OR (h.deleted = 0 AND h.article = t.article))\(only(viewer, "t.author"))
                 GROUP BY c.path
                 """)
         {
             counts[row["path"]] = (row["articles"], row["spans"])
         }
-        for path in try String.fetchAll(
+        for path in try viewer != nil ? [] : String.fetchAll(
             db,
             sql: """
                 SELECT path FROM codes WHERE id = representative

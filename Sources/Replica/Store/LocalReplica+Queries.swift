@@ -5,38 +5,50 @@ import SyncCore
 extension LocalReplica {
     /// The articles, by id, optionally only those coded with `tag` or a code below it
     /// (`--tag talks` also lists articles coded `talks/doha`), as a whole or on a span.
-    /// Codes are found by their current path, whatever id they have.
-    public func articles(tagged tag: String? = nil) throws(ReplicaError) -> [ArticleSummary] {
+    /// Codes are found by their current path, whatever id they have. With `todo`, only the
+    /// articles this replica's user has not marked done. In blind mode, codes, notes and
+    /// highlights are this user's only.
+    public func articles(tagged tag: String? = nil, todo: Bool = false) throws(ReplicaError) -> [ArticleSummary] {
         let path = try tag.map { (text: String) throws(ReplicaError) in try Self.codePath(text) }
         return try ReplicaError.guarded {
             try database.read { db in
+                let viewer = try Self.viewer(db)
+                let mine = { (column: String) in Self.only(viewer, column) }
                 var arguments: StatementArguments = []
                 var spanFilter = ""
-                var filter = ""
+                var conditions: [String] = []
                 if let path {
                     // The codes in the subtree, by the `codes_by_path` index.
                     let subtree = "SELECT id FROM codes WHERE path = :path OR (path > :low AND path < :high)"
                     spanFilter = " AND t.tag IN (\(subtree))"
-                    filter = """
-                         WHERE a.id IN (SELECT t.article FROM tag_additions t
-                            LEFT JOIN highlights h ON h.id = t.highlight
-                            WHERE t.live = 1 AND t.tag IN (\(subtree))
-                                AND (t.highlight IS NULL OR (h.deleted = 0 AND h.article = t.article)))
+                    conditions.append(
                         """
+                        a.id IN (SELECT t.article FROM tag_additions t
+                            LEFT JOIN highlights h ON h.id = t.highlight
+                            WHERE t.live = 1 AND t.tag IN (\(subtree))\(mine("t.author"))
+                                AND (t.highlight IS NULL OR (h.deleted = 0 AND h.article = t.article)))
+                        """)
                     arguments = ["path": path, "low": path + "/", "high": path + "0"]
                 }
+                if todo {
+                    let user = try Self.identity(db, path: self.path).user.rawValue
+                    conditions.append(
+                        "a.id NOT IN (SELECT article FROM coding_status WHERE done = 1\(Self.only(user, "author")))")
+                }
+                let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
                 let sql = """
                     SELECT a.id, a.title, length(a.text) AS characters,
                         (SELECT group_concat(path, char(10)) FROM
                             (SELECT DISTINCT c.path FROM tag_additions t JOIN codes c ON c.id = t.tag
-                             WHERE t.article = a.id AND t.live = 1 AND t.highlight IS NULL ORDER BY c.path)) AS tags,
+                             WHERE t.article = a.id AND t.live = 1 AND t.highlight IS NULL\(mine("t.author"))
+                             ORDER BY c.path)) AS tags,
                         (SELECT count(DISTINCT n.id) FROM notes n JOIN note_versions v
                             ON v.note = n.id AND v.superseded = 0 AND v.arrived = 1 AND v.body IS NOT NULL
-                            WHERE n.article = a.id) AS notes,
-                        (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0) AS highlights,
+                            WHERE n.article = a.id\(mine("n.author"))) AS notes,
+                        (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0\(mine("h.author"))) AS highlights,
                         (SELECT count(DISTINCT h.id) FROM highlights h JOIN tag_additions t
                             ON t.highlight = h.id AND t.live = 1 AND t.article = h.article
-                            WHERE h.article = a.id AND h.deleted = 0\(spanFilter)) AS spans
+                            WHERE h.article = a.id AND h.deleted = 0\(spanFilter)\(mine("t.author"))) AS spans
                     FROM articles a\(filter) ORDER BY a.id
                     """
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
@@ -55,21 +67,22 @@ extension LocalReplica {
             try database.read { db in
                 let id = try Self.article(prefix, db)
                 let row = try Row.fetchOne(db, sql: "SELECT * FROM articles WHERE id = ?", arguments: [id])!
+                let viewer = try Self.viewer(db)
                 return ArticleDetail(
                     id: id, title: row["title"], text: row["text"], importedBy: row["author"], imported: row["hlc"],
-                    tags: try Self.tags(of: id, db), notes: try Self.notes(article: id, db),
-                    highlights: try Self.highlights(article: id, db))
+                    tags: try Self.tags(of: id, viewer: viewer, db), notes: try Self.notes(article: id, viewer: viewer, db),
+                    highlights: try Self.highlights(article: id, viewer: viewer, db))
             }
         }
     }
 
     /// The codes on an article as a whole, by path.
-    static func tags(of article: String, _ db: Database) throws -> [String] {
+    static func tags(of article: String, viewer: String? = nil, _ db: Database) throws -> [String] {
         try String.fetchAll(
             db,
             sql: """
                 SELECT DISTINCT c.path FROM tag_additions t JOIN codes c ON c.id = t.tag
-                WHERE t.article = ? AND t.live = 1 AND t.highlight IS NULL ORDER BY c.path
+                WHERE t.article = ? AND t.live = 1 AND t.highlight IS NULL\(only(viewer, "t.author")) ORDER BY c.path
                 """,
             arguments: [article])
     }
@@ -79,7 +92,9 @@ extension LocalReplica {
     public func tags() throws(ReplicaError) -> [TagCount] {
         try ReplicaError.guarded {
             try database.read { db in
-                try Self.codeCounts(db).map { TagCount(tag: $0.key, articles: $0.value.articles, spans: $0.value.spans) }
+                try Self.codeCounts(viewer: try Self.viewer(db), db).map {
+                    TagCount(tag: $0.key, articles: $0.value.articles, spans: $0.value.spans)
+                }
             }
         }
     }
@@ -89,13 +104,13 @@ extension LocalReplica {
         try ReplicaError.guarded {
             try database.read { db in
                 let article = try prefix.map { try Self.article($0, db) }
-                return try Self.notes(article: article, db)
+                return try Self.notes(article: article, viewer: try Self.viewer(db), db)
             }
         }
     }
 
-    static func notes(article: String?, _ db: Database) throws -> [NoteRecord] {
-        try NoteStore.resolved(article: article, db).map { note in
+    static func notes(article: String?, viewer: String? = nil, _ db: Database) throws -> [NoteRecord] {
+        try NoteStore.resolved(article: article, db).filter { viewer == nil || $0.author == viewer }.map { note in
             let winner = note.resolution.winner!
             return NoteRecord(
                 id: note.id, article: note.article, highlight: note.highlight, replyTo: note.replyTo, author: note.author,
@@ -104,14 +119,15 @@ extension LocalReplica {
         }
     }
 
-    static func highlights(article: String, _ db: Database) throws -> [HighlightRecord] {
+    static func highlights(article: String, viewer: String? = nil, _ db: Database) throws -> [HighlightRecord] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT h.*, (SELECT group_concat(path, char(10)) FROM
                     (SELECT DISTINCT c.path FROM tag_additions t JOIN codes c ON c.id = t.tag
-                     WHERE t.highlight = h.id AND t.article = h.article AND t.live = 1 ORDER BY c.path)) AS tags
-                FROM highlights h WHERE h.article = ? AND h.deleted = 0 ORDER BY h.start, h.id
+                     WHERE t.highlight = h.id AND t.article = h.article AND t.live = 1\(only(viewer, "t.author"))
+                     ORDER BY c.path)) AS tags
+                FROM highlights h WHERE h.article = ? AND h.deleted = 0\(only(viewer, "h.author")) ORDER BY h.start, h.id
                 """, arguments: [article]
         ).map { row in
             HighlightRecord(
@@ -150,7 +166,7 @@ extension LocalReplica {
                             JOIN note_versions v ON v.rowid = note_search.rowid AND v.superseded = 0
                             JOIN notes n ON n.id = v.note
                             LEFT JOIN articles a ON a.id = n.article
-                            WHERE note_search MATCH ? ORDER BY rank LIMIT ?
+                            WHERE note_search MATCH ?\(Self.only(try Self.viewer(db), "n.author")) ORDER BY rank LIMIT ?
                             """,
                         arguments: [match, limit]
                     ).map { SearchHit(kind: "note", article: $0["article"], title: $0["title"], note: $0["id"], snippet: $0["snippet"]) }
@@ -182,6 +198,7 @@ extension LocalReplica {
         let path = try tag.map { (text: String) throws(ReplicaError) in try Self.codePath(text) }
         return try ReplicaError.guarded {
             try database.read { db in
+                guard try Self.viewer(db) == nil else { throw ReplicaError.blind("the log") }
                 var sql = "SELECT seq, hlc, author, kind, article, payload, origin, changeset FROM operations"
                 var arguments: StatementArguments = []
                 if let path {
@@ -298,8 +315,15 @@ extension LocalReplica {
                             exact: row["exact"], prefix: row["prefix"], suffix: row["suffix"], start: row["start"],
                             end: row["end"]))
                 }
+                let statuses = try Row.fetchAll(db, sql: "SELECT * FROM coding_status").map { row in
+                    CorpusSnapshot.Status(
+                        article: try ArticleID(row["article"]), user: try UserName(row["author"]), done: row["done"],
+                        updated: try Timestamp(parsing: row["hlc"]))
+                }
+                let decisions = try DecisionStore.standing(db).map { CorpusSnapshot.Decision(key: $0.key, resolution: $0.resolution) }
                 return CorpusSnapshot(
-                    articles: articles, codes: try Self.snapshotCodes(db), tags: tags, notes: notes, highlights: highlights)
+                    articles: articles, codes: try Self.snapshotCodes(db), tags: tags, notes: notes, highlights: highlights,
+                    statuses: statuses, decisions: decisions)
             }
         }
     }

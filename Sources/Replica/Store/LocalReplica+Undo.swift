@@ -9,6 +9,7 @@ extension LocalReplica {
     public func blame(_ articlePrefix: String) throws(ReplicaError) -> [BlameEntry] {
         try ReplicaError.guarded {
             try database.read { db in
+                guard try Self.viewer(db) == nil else { throw ReplicaError.blind("blame") }
                 let article = try Self.article(articlePrefix, db)
                 var entries: [BlameEntry] = []
                 func entry(_ kind: String, _ what: String, _ id: String?, _ row: Row) throws -> BlameEntry {
@@ -68,15 +69,20 @@ extension LocalReplica {
     public func undo(_ changesetPrefix: String? = nil) throws(ReplicaError) -> UndoResult {
         let (changeset, (undone, words)) = try perform { db, builder -> (String, [String]) in
             let user = try Self.identity(db, path: path).user.rawValue
-            let target = try Self.undoTarget(changesetPrefix, user: user, db)
-            let operations = try Row.fetchAll(
-                db, sql: "SELECT payload FROM operations WHERE changeset = ? ORDER BY hlc DESC", arguments: [target]
-            ).map { try WireFormat.decodeOperation($0["payload"] as String) }
+            // Walking back, a changeset whose effects are gone already (undone by hand,
+            // or overwritten since) is passed over for the one before it.
+            var target = ""
             var undoing: [Action] = []
-            for operation in operations {
-                undoing += try Self.inverse(of: operation, target: target, db)
+            for candidate in try Self.undoTargets(changesetPrefix, user: user, db) where undoing.isEmpty {
+                target = candidate
+                let operations = try Row.fetchAll(
+                    db, sql: "SELECT payload FROM operations WHERE changeset = ? ORDER BY hlc DESC", arguments: [target]
+                ).map { try WireFormat.decodeOperation($0["payload"] as String) }
+                for operation in operations {
+                    undoing += try Self.inverse(of: operation, target: target, db)
+                }
             }
-            guard !undoing.isEmpty else { throw ReplicaError.nothingToUndo(target) }
+            guard !undoing.isEmpty else { throw ReplicaError.nothingToUndo(changesetPrefix == nil ? nil : target) }
             let marker = Action.undoChangeset(try ChangesetID(target))
             try builder.add { _ in marker }
             var words: [String] = []
@@ -88,18 +94,19 @@ extension LocalReplica {
         return UndoResult(undone: undone, changeset: changeset?.id.rawValue ?? "", operations: words)
     }
 
-    /// The changeset to undo: the one named (this user's), or this user's latest one that
-    /// is neither an undo nor undone.
-    static func undoTarget(_ prefix: String?, user: String, _ db: Database) throws -> String {
+    /// The changesets to undo, the first with something left to undo: the one named (this
+    /// user's), or this user's latest ones that are neither undos nor undone, newest first
+    /// (at most 100).
+    static func undoTargets(_ prefix: String?, user: String, _ db: Database) throws -> [String] {
         guard let prefix else {
-            let latest = try String.fetchOne(
+            let latest = try String.fetchAll(
                 db,
                 sql: """
                     SELECT c.id FROM changesets c JOIN operations o ON o.changeset = c.id
                     WHERE c.author = ? AND c.id NOT IN (SELECT changeset FROM undone_changesets)
-                    GROUP BY c.id HAVING sum(o.kind = 'undo') = 0 ORDER BY max(o.hlc) DESC LIMIT 1
+                    GROUP BY c.id HAVING sum(o.kind = 'undo') = 0 ORDER BY max(o.hlc) DESC LIMIT 100
                     """, arguments: [user])
-            guard let latest else { throw ReplicaError.nothingToUndo(nil) }
+            guard !latest.isEmpty else { throw ReplicaError.nothingToUndo(nil) }
             return latest
         }
         let id: String
@@ -115,7 +122,7 @@ extension LocalReplica {
         if try Bool.exists(db, "SELECT 1 FROM undone_changesets WHERE changeset = ?", [id]) {
             throw ReplicaError.cannotUndo(changeset: id, reason: "it was undone already")
         }
-        return id
+        return [id]
     }
 
     /// The actions that take back what `operation` did, given the replica's state now.
@@ -164,6 +171,33 @@ extension LocalReplica {
             let before = try memoVersions(body.base, of: body.tag.rawValue, db)
             let memo = NoteResolution(heads: before).winner?.body ?? ""
             return [.describeTag(tag: body.tag, memo: memo, base: heads.map(\.timestamp).sorted())]
+        case .articleStatus(let body):
+            // Back to the status the author had before, if this one is still the status.
+            let current = try Bool.fetchOne(
+                db, sql: "SELECT done FROM coding_status WHERE article = ? AND author = ?",
+                arguments: [body.article.rawValue, operation.author.rawValue])
+            guard current == body.done else { return [] }
+            let before = try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT payload LIKE '%"status":"done"%' FROM operations
+                    WHERE kind = 'article.status' AND article = ? AND author = ? AND hlc < ? ORDER BY hlc DESC LIMIT 1
+                    """, arguments: [body.article.rawValue, operation.author.rawValue, time])
+            return [.articleStatus(article: body.article, done: before ?? false)]
+        case .decideTag(let body):
+            // Back to the decision before this one, if the decision standing is still this
+            // one's (an undo that restored it included).
+            let heads = try DecisionStore.heads(of: body.key, db)
+            let standing = NoteResolution(heads: heads).winner?.body ?? DecideTag.Decision.clear.rawValue
+            guard standing == body.decision.rawValue, heads.count == 1 else { return [] }
+            let before = try DecisionStore.versions(body.base, of: body.key, db)
+            let decision = NoteResolution(heads: before).winner?.body.flatMap(DecideTag.Decision.init(rawValue:)) ?? .clear
+            guard decision != body.decision else { return [] }
+            return [
+                .decideTag(
+                    article: body.article, tag: body.tag, highlight: body.highlight, decision: decision,
+                    base: heads.map(\.timestamp).sorted())
+            ]
         }
     }
 

@@ -96,6 +96,8 @@ struct OperationApplier {
         case .mergeTag(let body): try body.apply(in: context)
         case .describeTag(let body): try body.apply(in: context)
         case .undoChangeset(let body): try body.apply(in: context)
+        case .articleStatus(let body): try body.apply(in: context)
+        case .decideTag(let body): try body.apply(in: context)
         }
     }
 }

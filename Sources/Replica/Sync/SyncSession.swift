@@ -158,7 +158,7 @@ public struct SyncSession {
     static func refusesChangeset(_ rejection: SyncRejection) -> Bool {
         rejection.status == 413
             || [
-                SyncProtocol.ErrorCode.importForbidden, SyncProtocol.ErrorCode.collision,
+                SyncProtocol.ErrorCode.importForbidden, SyncProtocol.ErrorCode.decisionForbidden, SyncProtocol.ErrorCode.collision,
                 SyncProtocol.ErrorCode.changesetOverlap, SyncProtocol.ErrorCode.keyBoundElsewhere, "authorship",
             ].contains(rejection.code)
     }

@@ -189,6 +189,49 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
         }
     }
 
+    /// One user's coding status of one article (``ArticleStatus``).
+    public struct Status: Sendable, Hashable, Codable {
+        public var article: ArticleID
+        public var user: UserName
+        public var done: Bool
+        public var updated: Timestamp
+
+        public init(article: ArticleID, user: UserName, done: Bool, updated: Timestamp) {
+            self.article = article
+            self.user = user
+            self.done = done
+            self.updated = updated
+        }
+    }
+
+    /// A curator's standing decision on one code for one article or span (``DecideTag``),
+    /// with concurrent decisions that lost.
+    public struct Decision: Sendable, Hashable, Codable {
+        public var article: ArticleID
+        /// The code's id.
+        public var tag: TagName
+        public var highlight: EntityID?
+        /// `accept` or `reject`.
+        public var decision: String
+        public var decidedBy: UserName
+        public var decided: Timestamp
+        /// Concurrent decisions (`body`: `accept`, `reject`, or null for a clearing).
+        public var conflicts: [NoteConflict]
+
+        public init(key: DecisionKey, resolution: NoteResolution) {
+            precondition(resolution.winner != nil, "a snapshot holds standing decisions only")
+            article = key.article
+            tag = key.tag
+            highlight = key.highlight
+            decision = resolution.winner!.body!
+            decidedBy = resolution.winner!.author
+            decided = resolution.winner!.timestamp
+            conflicts = resolution.losers.map(NoteConflict.init)
+        }
+
+        var key: DecisionKey { DecisionKey(article: article, tag: tag, highlight: highlight) }
+    }
+
     /// Articles, by id.
     public var articles: [Article]
     /// Every code named, by id.
@@ -200,8 +243,18 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
     /// Live highlights, by creation timestamp.
     public var highlights: [Highlight]
 
+    /// Each user's status of each article they marked, by article then user.
+    public var statuses: [Status]
+    /// Standing decisions, by article, code id, then highlight.
+    public var decisions: [Decision]
+
     /// Builds a snapshot, putting every list in canonical order.
-    public init(articles: [Article], codes: [Code], tags: [Tagging], notes: [Note], highlights: [Highlight]) {
+    public init(
+        articles: [Article], codes: [Code], tags: [Tagging], notes: [Note], highlights: [Highlight], statuses: [Status] = [],
+        decisions: [Decision] = []
+    ) {
+        self.statuses = statuses.sorted { ($0.article, $0.user) < ($1.article, $1.user) }
+        self.decisions = decisions.sorted { $0.key < $1.key }
         self.articles = articles.sorted { $0.id < $1.id }
         self.codes = codes.sorted { $0.id < $1.id }
         self.tags = tags.sorted()
@@ -209,8 +262,9 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
         self.highlights = highlights.sorted { $0.created < $1.created }
     }
 
-    /// The export format's version: 2 added the codebook (`codes`), span codings and replies.
-    public static let version = 2
+    /// The export format's version: 2 added the codebook (`codes`), span codings and
+    /// replies; 3 added coding statuses (`statuses`) and decisions (`decisions`).
+    public static let version = 3
 
     /// The canonical JSON form: sorted keys, two-space indentation, a final newline.
     public func canonicalJSON() -> Data {
@@ -223,7 +277,7 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
     /// as they are asked for: a server streams an export without building it whole.
     ///
     /// The bytes are those of `JSONEncoder` with sorted keys, pretty printing and unescaped
-    /// slashes encoding the document `{articles, codes, format, highlights, notes, tags, version}`;
+    /// slashes encoding the document `{articles, codes, decisions, format, highlights, notes, statuses, tags, version}`;
     /// each element is encoded on its own and indented, which gives the same bytes since no
     /// JSON string holds a raw newline.
     public func canonicalJSONChunks(chunkBytes: Int = 64 * 1024) -> CanonicalJSONChunks {
@@ -255,11 +309,11 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                 self.chunkBytes = Swift.max(1, chunkBytes)
                 encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                // Keys in sorted order, as the encoder sorts them: articles, codes, format,
-                // highlights, notes, tags, version.
+                // Keys in sorted order, as the encoder sorts them: articles, codes, decisions,
+                // format, highlights, notes, statuses, tags, version.
                 let counts = [
                     snapshot.articles.count, snapshot.highlights.count, snapshot.notes.count, snapshot.tags.count,
-                    snapshot.codes.count,
+                    snapshot.codes.count, snapshot.decisions.count, snapshot.statuses.count,
                 ]
                 func list(_ name: String, _ number: Int) {
                     pieces.append(.text("  \"\(name)\" : [\n"))
@@ -274,9 +328,11 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                 pieces.append(.text("{\n"))
                 list("articles", 0)
                 list("codes", 4)
+                list("decisions", 5)
                 pieces.append(.text("  \"format\" : \"annot-export\",\n"))
                 list("highlights", 1)
                 list("notes", 2)
+                list("statuses", 6)
                 list("tags", 3)
                 pieces.append(.text("  \"version\" : \(CorpusSnapshot.version)\n}\n"))
             }
@@ -302,7 +358,9 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                     case 1: try! encoder.encode(snapshot.highlights[index])
                     case 2: try! encoder.encode(snapshot.notes[index])
                     case 3: try! encoder.encode(snapshot.tags[index])
-                    default: try! encoder.encode(snapshot.codes[index])
+                    case 4: try! encoder.encode(snapshot.codes[index])
+                    case 5: try! encoder.encode(snapshot.decisions[index])
+                    default: try! encoder.encode(snapshot.statuses[index])
                     }
                 // Indented by two levels: four spaces at the start of every line but the empty
                 // ones (the encoder writes an empty list as `[`, an empty line, `]`).

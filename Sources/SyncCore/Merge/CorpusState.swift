@@ -47,6 +47,23 @@ public struct CorpusState: Sendable {
         let note: EntityID
     }
 
+    /// Whose status of which article (``ArticleStatus``).
+    struct StatusKey: Sendable, Hashable {
+        let article: ArticleID
+        let user: UserName
+    }
+
+    struct StatusVersion: Sendable {
+        let timestamp: Timestamp
+        let done: Bool
+    }
+
+    /// A decision's supersession of one version, scoped to its register.
+    struct DecisionSupersession: Sendable, Hashable {
+        let version: Timestamp
+        let key: DecisionKey
+    }
+
     struct HighlightCreation: Sendable {
         let timestamp: Timestamp
         let author: UserName
@@ -70,6 +87,10 @@ public struct CorpusState: Sendable {
     var tagSupersessions: Set<CodeSupersession> = []
     var memoVersions: [TagName: [Timestamp: NoteVersion]] = [:]
     var memoSupersessions: Set<CodeSupersession> = []
+    /// Each user's latest status of each article.
+    var statuses: [StatusKey: StatusVersion] = [:]
+    var decisionVersions: [DecisionKey: [Timestamp: NoteVersion]] = [:]
+    var decisionSupersessions: Set<DecisionSupersession> = []
     /// Changesets that an `undo` says were undone.
     public internal(set) var undone: Set<ChangesetID> = []
 
@@ -135,6 +156,13 @@ public struct CorpusState: Sendable {
     /// The current heads of a code's memo.
     public func memoHeads(of tag: TagName) -> [NoteVersion] {
         (memoVersions[tag] ?? [:]).values.filter { !memoSupersessions.contains(CodeSupersession(version: $0.timestamp, tag: tag)) }
+    }
+
+    /// The current heads of a decision register.
+    public func decisionHeads(of key: DecisionKey) -> [NoteVersion] {
+        (decisionVersions[key] ?? [:]).values.filter {
+            !decisionSupersessions.contains(DecisionSupersession(version: $0.timestamp, key: key))
+        }
     }
 
     /// Every code named so far, placed in the codebook.
@@ -213,6 +241,16 @@ public struct CorpusState: Sendable {
                 id: id, article: creation.article, author: creation.author, created: creation.timestamp,
                 selector: creation.selector)
         }
-        return CorpusSnapshot(articles: articles, codes: codes, tags: Array(tags), notes: notes, highlights: highlights)
+        let statuses = statuses.map { key, version in
+            CorpusSnapshot.Status(article: key.article, user: key.user, done: version.done, updated: version.timestamp)
+        }
+        let decisions = decisionVersions.keys.compactMap { key -> CorpusSnapshot.Decision? in
+            let resolution = NoteResolution(heads: decisionHeads(of: key))
+            guard resolution.winner != nil else { return nil }
+            return CorpusSnapshot.Decision(key: key, resolution: resolution)
+        }
+        return CorpusSnapshot(
+            articles: articles, codes: codes, tags: Array(tags), notes: notes, highlights: highlights, statuses: statuses,
+            decisions: decisions)
     }
 }

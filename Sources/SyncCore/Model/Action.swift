@@ -17,6 +17,8 @@ public enum Action: Sendable, Hashable {
     case mergeTag(MergeTag)
     case describeTag(DescribeTag)
     case undoChangeset(UndoChangeset)
+    case articleStatus(ArticleStatus)
+    case decideTag(DecideTag)
 
     /// Every kind, by wire name: the one registry the decoder reads. A test checks that each
     /// case above is listed here.
@@ -24,7 +26,7 @@ public enum Action: Sendable, Hashable {
         uniqueKeysWithValues: ([
             ImportArticle.self, AddTag.self, RemoveTag.self, CreateNote.self, EditNote.self, DeleteNote.self,
             CreateHighlight.self, DeleteHighlight.self, RenameTag.self, MergeTag.self, DescribeTag.self,
-            UndoChangeset.self,
+            UndoChangeset.self, ArticleStatus.self, DecideTag.self,
         ] as [any OperationKind.Type]).map { ($0.kind, $0) })
 
     /// The wire names of every kind this build knows.
@@ -45,6 +47,8 @@ public enum Action: Sendable, Hashable {
         case .mergeTag(let body): body
         case .describeTag(let body): body
         case .undoChangeset(let body): body
+        case .articleStatus(let body): body
+        case .decideTag(let body): body
         }
     }
 
@@ -83,6 +87,17 @@ public enum Action: Sendable, Hashable {
         case .mergeTag(let body): (MergeTag.kind, nil, body.tag.rawValue)
         case .describeTag(let body): (DescribeTag.kind, nil, body.tag.rawValue)
         case .undoChangeset(let body): (UndoChangeset.kind, nil, body.changeset.rawValue)
+        case .articleStatus(let body): (ArticleStatus.kind, body.article.rawValue, nil)
+        case .decideTag(let body): (DecideTag.kind, body.article.rawValue, body.highlight?.rawValue)
+        }
+    }
+
+    /// Whether only curators and admins may make the operation: imports, which define the
+    /// corpus, and decisions, which adjudicate it (docs/sync-model.md §4).
+    public var requiresCurator: Bool {
+        switch self {
+        case .importArticle, .decideTag: true
+        default: false
         }
     }
 
@@ -128,6 +143,16 @@ extension Action {
     }
     /// An `undo` marker for `changeset`.
     public static func undoChangeset(_ changeset: ChangesetID) -> Action { .undoChangeset(UndoChangeset(changeset: changeset)) }
+    /// An `article.status` marking an article done (or not) by its author.
+    public static func articleStatus(article: ArticleID, done: Bool) -> Action {
+        .articleStatus(ArticleStatus(article: article, done: done))
+    }
+    /// A `tag.decide` on a code for an article or one of its highlights.
+    public static func decideTag(
+        article: ArticleID, tag: TagName, highlight: EntityID? = nil, decision: DecideTag.Decision, base: [Timestamp]
+    ) -> Action {
+        .decideTag(DecideTag(article: article, tag: tag, highlight: highlight, decision: decision, base: base))
+    }
     /// A `note.edit` superseding `base`.
     public static func editNote(note: EntityID, body: String, base: [Timestamp]) -> Action {
         .editNote(EditNote(note: note, body: body, base: base))

@@ -206,5 +206,7 @@ public enum SyncProtocol {
         public static let keyBoundElsewhere = "key_bound_elsewhere"
         /// An import by a user who may not import.
         public static let importForbidden = "import_forbidden"
+        /// An adjudication decision by a user who may not adjudicate.
+        public static let decisionForbidden = "decision_forbidden"
     }
 }

@@ -13,6 +13,8 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     public var canPush: Bool { self != .reader }
     /// Whether the role may import articles (docs/sync-model.md §4, "Who may import").
     public var canImport: Bool { self == .curator || self == .admin }
+    /// Whether the role may record adjudication decisions (`tag.decide`).
+    public var canAdjudicate: Bool { self == .curator || self == .admin }
     /// Whether the role may manage users.
     public var canManageUsers: Bool { self == .admin }
 }

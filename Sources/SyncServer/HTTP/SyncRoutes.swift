@@ -65,6 +65,9 @@ struct SyncRoutes: Sendable {
                 if case .importArticle = operation.action, !user.role.canImport {
                     throw SyncServerError.importForbidden(user.name)
                 }
+                if case .decideTag = operation.action, !user.role.canAdjudicate {
+                    throw SyncServerError.decisionForbidden(user.name)
+                }
             }
         }
         // Charged before the store's lock, given back when nothing new was stored.
