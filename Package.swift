@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Dependencies point one way: SyncCore <- Replica <- annot, SyncCore <- SyncServer <- syncd.
+// Dependencies point one way: SyncCore <- Replica <- annot, SyncCore <- SyncServer <- syncd;
+// SyncCore <- Exchange (file formats) <- Replica.
 // `migrations/` at the top level is the one source of truth for every schema; the
 // EmbedMigrations build-tool plugin turns it into Swift source so installed binaries
 // carry their schema with them.
@@ -50,11 +51,17 @@ let package = Package(
             dependencies: ["embed-migrations"]
         ),
 
+        // MARK: - Exchange formats
+        // W3C Web Annotation and REFI-QDA, both ways: pure transformations of bytes.
+        .target(name: "Exchange", dependencies: ["SyncCore", "CZlib"], swiftSettings: strictSwift),
+        // The system's zlib (deflate in REFI-QDA archives).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+
         // MARK: - Replica and CLI
         .target(
             name: "Replica",
             dependencies: [
-                "SyncCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "SyncCore", "Exchange", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSwift,
             plugins: ["EmbedMigrations"]
@@ -68,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "annot",
             dependencies: [
-                "Replica", "SyncCore", "CurlTransport", "StandardStreams",
+                "Replica", "SyncCore", "Exchange", "CurlTransport", "StandardStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // `annot` is a short-lived process: most of a command's time used to be start-up
@@ -142,11 +149,12 @@ let package = Package(
         .testTarget(
             name: "ReplicaTests", dependencies: ["Replica", "SyncCore", "SeededRandom", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(name: "AnnotTests", dependencies: ["annot", "SeededRandom"], swiftSettings: strictSwift),
+        .testTarget(name: "ExchangeTests", dependencies: ["Exchange", "SeededRandom", "TestSupport"], swiftSettings: strictSwift),
         .testTarget(
             name: "AnnotEndToEndTests",
             // SyncCore only to forge documents as a hostile peer would; the code under test
             // is the built binaries.
-            dependencies: ["annot", "syncd", "SyncCore", "TestSupport"],
+            dependencies: ["annot", "syncd", "SyncCore", "Exchange", "TestSupport"],
             swiftSettings: strictSwift
         ),
         // The sync protocol end to end in process: replicas' sync sessions against the

@@ -5,7 +5,8 @@ import SeededRandom
 import SyncCore
 
 /// (d) `annot agree` on 1,000 articles, 10 coders and 100 codes, against `annot tags` on
-/// the same replica (a read of every coding) in the same run.
+/// the same replica (a read of every coding) in the same run; and the REFI-QDA export and
+/// import of that project, against the canonical JSON export of the same replica.
 ///
 /// Every coder marks 900 of the articles done (a different 100 missing for each). Each code
 /// applies to 2% to 8% of the articles; a coder applies it there 85% of the time and
@@ -43,16 +44,41 @@ struct AgreeBenchmark {
             }
             measured.append(("annot agree          ", agree))
             measured.append(("annot tags (baseline)", tags))
+            // Exchange: export the project, import it into a fresh replica (a curator's, so
+            // that its sources become articles), against `annot export` of the same replica.
+            var qdpxExport: [Double] = []
+            var qdpxImport: [Double] = []
+            var jsonExport: [Double] = []
+            let archive = folder.appendingPathComponent("agree.qdpx").path
+            let json = folder.appendingPathComponent("agree.json").path
+            for run in 0..<max(3, runs / 2) {
+                let pair = [
+                    { qdpxExport.append(try ProcessBenchmark.time(annot, ["export", "--replica", path, "--format", "qdpx", archive])) },
+                    { jsonExport.append(try ProcessBenchmark.time(annot, ["export", "--replica", path, json])) },
+                ]
+                for side in run % 2 == 0 ? [0, 1] : [1, 0] { try pair[side]() }
+                let target = folder.appendingPathComponent("imported-\(run).sqlite").path
+                _ = try LocalReplica.create(at: target, user: try UserName("importer"))
+                qdpxImport.append(try ProcessBenchmark.time(annot, ["import", "--replica", target, "--format", "qdpx", archive]))
+            }
+            let size = (try FileManager.default.attributesOfItem(atPath: archive)[.size] as? Int) ?? 0
+            print("  qdpx archive: \(size / 1024) KiB")
+            measured.append(("annot export --format qdpx", qdpxExport))
+            measured.append(("annot import --format qdpx", qdpxImport))
+            measured.append(("annot export (JSON, baseline)", jsonExport))
         } else {
             print("  (processes skipped: no annot binary beside AnnotBench; build the whole package first)")
         }
         for (name, times) in measured {
             print("  \(name): median \(Measure.format(Measure.median(times) * 1000)) ms  runs: \(times.map { Measure.format($0 * 1000, 0) })")
         }
-        if measured.count == 3 {
+        if measured.count == 6 {
             print(
                 "  annot agree / annot tags: \(Measure.format(Measure.median(measured[1].1) / Measure.median(measured[2].1))) "
                     + "(goal: agree under 1 s)")
+            print(
+                "  qdpx export / JSON export: \(Measure.format(Measure.median(measured[3].1) / Measure.median(measured[5].1))); "
+                    + "qdpx import / JSON export: \(Measure.format(Measure.median(measured[4].1) / Measure.median(measured[5].1)))")
         }
     }
 

@@ -21,6 +21,12 @@ public enum SampleCorpus {
         return FileManager.default.fileExists(atPath: folder) ? folder : nil
     }
 
+    /// A folder of `../shared` (`refi-qda`), or nil when it is absent.
+    public static func sharedFolder(named name: String) -> String? {
+        let folder = root.deletingLastPathComponent().appendingPathComponent("shared/\(name)").path
+        return FileManager.default.fileExists(atPath: folder) ? folder : nil
+    }
+
     /// The folder to import: the shared corpus, or the generated one.
     public static var folder: String { shared ?? generated }
 

@@ -64,8 +64,10 @@ extension LocalReplica {
     /// The codebook: every code as ``codeCounts(_:)`` lists them, with its ids, memo,
     /// creator and whether a concurrent rename or memo edit is unresolved.
     public func codebook() throws(ReplicaError) -> [CodebookEntry] {
-        try ReplicaError.guarded {
-            try database.read { db in
+        try ReplicaError.guarded { try database.read { db in try Self.codebookEntries(db) } }
+    }
+
+    static func codebookEntries(_ db: Database) throws -> [CodebookEntry] {
                 var byPath: [String: [Row]] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT id, path, representative, created, creator FROM codes ORDER BY id") {
                     byPath[row["path"], default: []].append(row)
@@ -91,8 +93,6 @@ extension LocalReplica {
                         articles: count.articles, spans: count.spans,
                         conflicted: rows.contains { conflicted.contains($0["id"]) })
                 }
-            }
-        }
     }
 
     /// The codebook in canonical form, for the export.

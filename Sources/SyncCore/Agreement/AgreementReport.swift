@@ -50,27 +50,51 @@ public struct AgreementReport: Sendable, Hashable, Codable {
         let coders = facts.coders
         let articles = facts.done.keys.sorted()
         let codes = requested ?? facts.codesUsed
+        // Cells of the articles-by-coders matrix, by index: a · coders + c.
+        let width = coders.count
+        let coderIndex = Dictionary(uniqueKeysWithValues: coders.enumerated().map { ($1, $0) })
+        let articleIndex = Dictionary(uniqueKeysWithValues: articles.enumerated().map { ($1, $0) })
+        func cell(_ article: String, _ coder: String) -> Int? {
+            guard let a = articleIndex[article], let c = coderIndex[coder] else { return nil }
+            return a * width + c
+        }
+        var done = [Bool](repeating: false, count: articles.count * width)
+        for (article, users) in facts.done {
+            for user in users { if let index = cell(article, user) { done[index] = true } }
+        }
+        var applied: [String: [Int]] = [:]
+        for coding in facts.articleCodings {
+            if let index = cell(coding.article, coding.coder) { applied[coding.code, default: []].append(index) }
+        }
+        var spanCells: [String: [Int: Set<SpanAgreement.Span>]] = [:]
+        for coding in facts.spanCodings {
+            if let index = cell(coding.article, coding.coder) { spanCells[coding.code, default: [:]][index, default: []].insert(coding.span) }
+        }
+        let pairs = Self.pairs(width)
+        // Per pair, the articles both coders marked done (span units).
+        let shared = pairs.map { i, j in (0..<articles.count).filter { done[$0 * width + i] && done[$0 * width + j] } }
         var pooled: [[Int?]] = []
         var reports: [Code] = []
-        var pooledSpans: [[(first: Set<SpanAgreement.Span>, second: Set<SpanAgreement.Span>)]] = []
-        let pairs = Self.pairs(coders.count)
-        pooledSpans = Array(repeating: [], count: pairs.count)
+        var pooledSpans = Array(repeating: [(first: Set<SpanAgreement.Span>, second: Set<SpanAgreement.Span>)](), count: pairs.count)
+        var mask = [Bool](repeating: false, count: articles.count * width)
         for code in codes {
-            let units: [[Int?]] = articles.map { article in
-                coders.map { coder in
-                    guard facts.isDone(article, by: coder) else { return nil }
-                    return facts.applied(code, to: article, by: coder) ? 1 : 0
-                }
+            for index in applied[code] ?? [] { mask[index] = true }
+            let units: [[Int?]] = (0..<articles.count).map { a in
+                (0..<width).map { c in done[a * width + c] ? (mask[a * width + c] ? 1 : 0) : nil }
             }
+            for index in applied[code] ?? [] { mask[index] = false }
             pooled.append(contentsOf: units)
+            let cells = spanCells[code] ?? [:]
             var spanPairs: [SpanPair] = []
             for (index, (i, j)) in pairs.enumerated() {
-                let shared = articles.filter { facts.isDone($0, by: coders[i]) && facts.isDone($0, by: coders[j]) }
-                let perArticle = shared.map { article in
-                    (first: facts.spans(code, on: article, by: coders[i]), second: facts.spans(code, on: article, by: coders[j]))
+                // Only the shared articles where either coder coded a span count in the sums.
+                let perArticle = shared[index].compactMap { a -> (first: Set<SpanAgreement.Span>, second: Set<SpanAgreement.Span>)? in
+                    let first = cells[a * width + i] ?? []
+                    let second = cells[a * width + j] ?? []
+                    return first.isEmpty && second.isEmpty ? nil : (first, second)
                 }
                 pooledSpans[index].append(contentsOf: perArticle)
-                let (exact, overlap) = SpanAgreement.f1(perArticle)
+                let (exact, overlap) = SpanAgreement.f1(perArticle, units: shared[index].count)
                 spanPairs.append(SpanPair(first: coders[i], second: coders[j], exact: exact, overlap: overlap))
             }
             reports.append(
@@ -81,7 +105,7 @@ public struct AgreementReport: Sendable, Hashable, Codable {
         self.codes = reports
         self.overall = Self.figures(ReliabilityData(coders: coders, units: pooled))
         self.overallSpans = pairs.enumerated().map { index, pair in
-            let (exact, overlap) = SpanAgreement.f1(pooledSpans[index])
+            let (exact, overlap) = SpanAgreement.f1(pooledSpans[index], units: shared[index].count)
             return SpanPair(first: coders[pair.0], second: coders[pair.1], exact: exact, overlap: overlap)
         }
     }

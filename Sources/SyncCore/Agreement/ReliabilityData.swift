@@ -9,39 +9,70 @@ public struct ReliabilityData<Value: Hashable & Comparable & Sendable>: Sendable
     /// One row per unit, with one entry per coder.
     public let units: [[Value?]]
 
+    /// The distinct values, sorted.
+    private let distinct: [Value]
+    /// Each unit's values as indices into `distinct`, one per coder, -1 where missing.
+    private let cells: [[Int]]
+
     /// - Precondition: every row has one entry per coder.
     public init(coders: [String], units: [[Value?]]) {
         precondition(units.allSatisfy { $0.count == coders.count }, "one value (or nil) per coder in every unit")
         self.coders = coders
         self.units = units
+        let distinct = Array(Set(units.joined().compactMap { $0 })).sorted()
+        let index = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+        self.distinct = distinct
+        self.cells = units.map { row in row.map { $0.map { index[$0]! } ?? -1 } }
     }
 
     // MARK: - Krippendorff's alpha
+
+    /// How many times each value index occurs in a unit (missing ones left out); returns
+    /// how many values the unit has.
+    private static func counts(_ row: [Int], into counts: inout [Int]) -> Int {
+        for index in counts.indices { counts[index] = 0 }
+        var present = 0
+        for value in row where value >= 0 {
+            counts[value] += 1
+            present += 1
+        }
+        return present
+    }
+
+    /// The coincidence matrix by value index, with the pairable units and n.
+    private func coincidenceMatrix() -> (values: [Value], matrix: [[Double]], units: Int, total: Int) {
+        let values = distinct
+        var matrix = Array(repeating: Array(repeating: 0.0, count: values.count), count: values.count)
+        var counts = Array(repeating: 0, count: values.count)
+        var pairable = 0
+        var total = 0
+        for row in cells {
+            let m = Self.counts(row, into: &counts)
+            guard m >= 2 else { continue }
+            pairable += 1
+            total += m
+            let weight = 1 / Double(m - 1)
+            for c in counts.indices where counts[c] > 0 {
+                for k in counts.indices where counts[k] > 0 {
+                    // Ordered pairs of different coders: nc·nk, less the nc self-pairs when c = k.
+                    let pairs = c == k ? counts[c] * (counts[c] - 1) : counts[c] * counts[k]
+                    matrix[c][k] += Double(pairs) * weight
+                }
+            }
+        }
+        return (values, matrix, pairable, total)
+    }
 
     /// The coincidence matrix: for each unit with m ≥ 2 values, every ordered pair of values
     /// from two different coders adds 1 / (m − 1) to o[c][k]. Its total is n, the number
     /// of pairable values; units with fewer than two values add nothing.
     public func coincidences() -> (matrix: [Value: [Value: Double]], units: Int, values: Int) {
-        var matrix: [Value: [Value: Double]] = [:]
-        var pairable = 0
-        var total = 0
-        for row in units {
-            let values = row.compactMap { $0 }
-            guard values.count >= 2 else { continue }
-            pairable += 1
-            total += values.count
-            var counts: [Value: Int] = [:]
-            for value in values { counts[value, default: 0] += 1 }
-            let weight = 1 / Double(values.count - 1)
-            for (c, nc) in counts {
-                for (k, nk) in counts {
-                    // Ordered pairs of different coders: nc·nk, less the nc self-pairs when c = k.
-                    let pairs = c == k ? nc * (nc - 1) : nc * nk
-                    if pairs > 0 { matrix[c, default: [:]][k, default: 0] += Double(pairs) * weight }
-                }
-            }
+        let (values, matrix, units, total) = coincidenceMatrix()
+        var result: [Value: [Value: Double]] = [:]
+        for c in values.indices {
+            for k in values.indices where matrix[c][k] > 0 { result[values[c], default: [:]][values[k]] = matrix[c][k] }
         }
-        return (matrix, pairable, total)
+        return (result, units, total)
     }
 
     /// Krippendorff's alpha for nominal data, by the coincidence matrix:
@@ -49,21 +80,21 @@ public struct ReliabilityData<Value: Hashable & Comparable & Sendable>: Sendable
     /// of missing values. Undefined with fewer than two pairable values, or when every
     /// pairable value is the same (no variation: expected disagreement is zero).
     public func krippendorffAlpha() -> AgreementFigure {
-        let (matrix, units, n) = coincidences()
+        let (_, matrix, units, n) = coincidenceMatrix()
         guard n >= 2 else {
             return AgreementFigure(undefined: "fewer than two pairable values", units: units, values: n)
         }
-        var marginals: [Value: Double] = [:]
+        var marginals = Array(repeating: 0.0, count: matrix.count)
         var observed = 0.0
-        for (c, row) in matrix {
-            for (k, count) in row {
-                marginals[c, default: 0] += count
-                if c != k { observed += count }
+        for c in matrix.indices {
+            for k in matrix.indices {
+                marginals[c] += matrix[c][k]
+                if c != k { observed += matrix[c][k] }
             }
         }
         // Σ_{c≠k} n_c·n_k = n² − Σ_c n_c².
-        let total = marginals.values.reduce(0, +)
-        let expected = total * total - marginals.values.reduce(0) { $0 + $1 * $1 }
+        let total = marginals.reduce(0, +)
+        let expected = total * total - marginals.reduce(0) { $0 + $1 * $1 }
         guard expected > 1e-12 else {
             return AgreementFigure(undefined: "no variation: every pairable value is the same", units: units, values: n)
         }
@@ -73,9 +104,9 @@ public struct ReliabilityData<Value: Hashable & Comparable & Sendable>: Sendable
     /// Percent agreement: the share of pairable value pairs that agree, Σ_c o_cc / n (for
     /// two coders, the share of units both coded on which they agree).
     public func percentAgreement() -> AgreementFigure {
-        let (matrix, units, n) = coincidences()
+        let (_, matrix, units, n) = coincidenceMatrix()
         guard n >= 2 else { return AgreementFigure(undefined: "fewer than two pairable values", units: units, values: n) }
-        let agreeing = matrix.reduce(0.0) { $0 + ($1.value[$1.key] ?? 0) }
+        let agreeing = matrix.indices.reduce(0.0) { $0 + matrix[$1][$1] }
         return AgreementFigure(value: agreeing / Double(n), units: units, values: n)
     }
 
@@ -88,19 +119,21 @@ public struct ReliabilityData<Value: Hashable & Comparable & Sendable>: Sendable
     public func cohenKappa(_ first: Int, _ second: Int) -> AgreementFigure {
         var common = 0
         var agreeing = 0
-        var firstCounts: [Value: Int] = [:]
-        var secondCounts: [Value: Int] = [:]
-        for row in units {
-            guard let a = row[first], let b = row[second] else { continue }
+        var firstCounts = Array(repeating: 0, count: distinct.count)
+        var secondCounts = Array(repeating: 0, count: distinct.count)
+        for row in cells {
+            let a = row[first]
+            let b = row[second]
+            guard a >= 0, b >= 0 else { continue }
             common += 1
             if a == b { agreeing += 1 }
-            firstCounts[a, default: 0] += 1
-            secondCounts[b, default: 0] += 1
+            firstCounts[a] += 1
+            secondCounts[b] += 1
         }
         guard common > 0 else { return AgreementFigure(undefined: "no unit coded by both", units: 0, values: 0) }
         let n = Double(common)
         let observed = Double(agreeing) / n
-        let expected = firstCounts.reduce(0.0) { $0 + Double($1.value) / n * Double(secondCounts[$1.key] ?? 0) / n }
+        let expected = distinct.indices.reduce(0.0) { $0 + Double(firstCounts[$1]) / n * Double(secondCounts[$1]) / n }
         guard expected < 1 - 1e-12 else {
             return AgreementFigure(undefined: "no variation: both coders gave one value throughout", units: common, values: 2 * common)
         }
@@ -114,27 +147,25 @@ public struct ReliabilityData<Value: Hashable & Comparable & Sendable>: Sendable
     public func fleissKappa() -> AgreementFigure {
         let m = coders.count
         guard m >= 2 else { return AgreementFigure(undefined: "fewer than two coders", units: 0, values: 0) }
-        let complete = units.filter { row in row.allSatisfy { $0 != nil } }
-        guard !complete.isEmpty else {
-            return AgreementFigure(undefined: "no unit coded by every coder", units: 0, values: 0)
-        }
         var agreement = 0.0
-        var totals: [Value: Int] = [:]
-        for row in complete {
-            var counts: [Value: Int] = [:]
-            for value in row { counts[value!, default: 0] += 1 }
-            let squares = counts.values.reduce(0) { $0 + $1 * $1 }
+        var totals = Array(repeating: 0, count: distinct.count)
+        var counts = Array(repeating: 0, count: distinct.count)
+        var complete = 0
+        for row in cells {
+            guard Self.counts(row, into: &counts) == m else { continue }
+            complete += 1
+            let squares = counts.reduce(0) { $0 + $1 * $1 }
             agreement += Double(squares - m) / Double(m * (m - 1))
-            for (value, count) in counts { totals[value, default: 0] += count }
+            for index in counts.indices { totals[index] += counts[index] }
         }
-        let n = Double(complete.count)
+        guard complete > 0 else { return AgreementFigure(undefined: "no unit coded by every coder", units: 0, values: 0) }
+        let n = Double(complete)
         let observed = agreement / n
-        let expected = totals.values.reduce(0.0) { $0 + pow2(Double($1) / (n * Double(m))) }
+        let expected = totals.reduce(0.0) { $0 + pow2(Double($1) / (n * Double(m))) }
         guard expected < 1 - 1e-12 else {
-            return AgreementFigure(
-                undefined: "no variation: every value is the same", units: complete.count, values: complete.count * m)
+            return AgreementFigure(undefined: "no variation: every value is the same", units: complete, values: complete * m)
         }
-        return AgreementFigure(value: (observed - expected) / (1 - expected), units: complete.count, values: complete.count * m)
+        return AgreementFigure(value: (observed - expected) / (1 - expected), units: complete, values: complete * m)
     }
 }
 

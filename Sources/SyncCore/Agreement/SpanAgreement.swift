@@ -20,8 +20,13 @@ public enum SpanAgreement {
         func overlaps(_ other: Span) -> Bool { start < other.end && other.start < end }
     }
 
-    /// Exact and overlapping F1 over articles, each given as the two coders' span sets.
-    public static func f1(_ articles: [(first: Set<Span>, second: Set<Span>)]) -> (exact: AgreementFigure, overlap: AgreementFigure) {
+    /// Exact and overlapping F1 over articles, each given as the two coders' span sets;
+    /// `units` is the number of articles compared (by default, those given: articles
+    /// where neither coder coded a span add nothing to the sums and may be left out).
+    public static func f1(
+        _ articles: [(first: Set<Span>, second: Set<Span>)], units: Int? = nil
+    ) -> (exact: AgreementFigure, overlap: AgreementFigure) {
+        let units = units ?? articles.count
         var total = 0
         var exact = 0
         var overlapping = 0
@@ -34,12 +39,12 @@ public enum SpanAgreement {
             overlapping += second.filter { span in sortedFirst.contains { $0.overlaps(span) } }.count
         }
         guard total > 0 else {
-            let none = AgreementFigure(undefined: "neither coder coded a span", units: articles.count, values: 0)
+            let none = AgreementFigure(undefined: "neither coder coded a span", units: units, values: 0)
             return (none, none)
         }
         return (
-            AgreementFigure(value: Double(exact) / Double(total), units: articles.count, values: total),
-            AgreementFigure(value: Double(overlapping) / Double(total), units: articles.count, values: total)
+            AgreementFigure(value: Double(exact) / Double(total), units: units, values: total),
+            AgreementFigure(value: Double(overlapping) / Double(total), units: units, values: total)
         )
     }
 }

@@ -20,6 +20,16 @@ public struct ImportArticle: OperationKind {
         self.text = text
     }
 
+    /// Checks an article text as peers do: no NUL, at most ``maxTextBytes`` of UTF-8.
+    public static func text(_ text: String) throws(SyncCoreError) -> String {
+        try WireText.text(text, field: "article text", maxBytes: maxTextBytes)
+    }
+
+    /// Checks a title as peers do: one line, at most ``maxTitleScalars`` scalars.
+    public static func title(_ title: String) throws(SyncCoreError) -> String {
+        try WireText.line(title, field: "article title", maxScalars: maxTitleScalars)
+    }
+
     init(reading fields: inout WireFields, stamp: Timestamp) throws(SyncCoreError) {
         self.init(
             article: try fields.articleID(),
