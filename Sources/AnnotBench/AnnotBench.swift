@@ -25,7 +25,9 @@ struct AnnotBench {
         let which = arguments.first ?? "all"
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("annot-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        // ANNOT_BENCH_KEEP=1 keeps the replicas and files made, to look into a failure.
+        let keep = ProcessInfo.processInfo.environment["ANNOT_BENCH_KEEP"] != nil
+        defer { if keep { print("kept \(folder.path)") } else { try? FileManager.default.removeItem(at: folder) } }
 
         print("annot benchmarks, \(Date().formatted(.iso8601)), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         if which == "apply" || which == "all" {

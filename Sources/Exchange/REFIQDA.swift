@@ -29,12 +29,7 @@ public enum REFIQDA {
         return parts.joined(separator: "-")
     }
 
-    static func dateTime(_ milliseconds: UInt64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds / 1000)))
-    }
+    static func dateTime(_ milliseconds: UInt64) -> String { UTCTime.string(milliseconds, fractional: false) }
 
     // MARK: - Export
 

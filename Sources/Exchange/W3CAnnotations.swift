@@ -23,12 +23,7 @@ public enum W3CAnnotations {
     static let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
 
     /// An xsd:dateTime in UTC, as the model's `created` and `modified` want it.
-    static func dateTime(_ milliseconds: UInt64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
+    static func dateTime(_ milliseconds: UInt64) -> String { UTCTime.string(milliseconds, fractional: true) }
 
     static func agent(_ user: String) -> [String: Any] {
         ["id": iri("user", user), "type": "Person", "name": user, "nickname": user]

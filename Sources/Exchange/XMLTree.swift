@@ -40,7 +40,9 @@ final class XMLTree: NSObject, XMLParserDelegate {
         guard !head.contains("<!DOCTYPE"), !head.contains("<!ENTITY") else {
             throw .unsupported("the XML declares a DTD or entities, which REFI-QDA files do not use")
         }
-        let parser = XMLParser(data: data)
+        // From a stream: on Linux, XMLParser(data:) fails at the end of large documents
+        // (over about 10 MB) that are well-formed.
+        let parser = XMLParser(stream: InputStream(data: data))
         let tree = XMLTree()
         parser.delegate = tree
         parser.shouldProcessNamespaces = true

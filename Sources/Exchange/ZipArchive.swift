@@ -152,7 +152,7 @@ public enum ZipArchive {
     /// Raw deflate (no zlib header), as ZIP stores it; nil if zlib fails.
     static func deflate(_ data: Data) -> Data? {
         var stream = z_stream()
-        guard deflateInit2_(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
             == Z_OK
         else { return nil }
         defer { deflateEnd(&stream) }

@@ -232,6 +232,18 @@ struct ExchangeTests {
         }
     }
 
+    @Test func aLargeProjectIsRead() throws {
+        // Given a well-formed project.qde of over 12 MB (Foundation's XMLParser(data:)
+        // fails at the end of such documents on Linux), When it is read, Then every note is there
+        var qde = "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"big\"><Sources>"
+        qde += "<TextSource guid=\"0b1f6a3e-0000-4000-8000-000000000003\" name=\"a1\"><PlainTextContent>"
+        qde += String(repeating: "The talks resumed. ", count: 700_000) + "</PlainTextContent>"
+        qde += "<PlainTextSelection guid=\"0b1f6a3e-0000-4000-8000-000000000004\" startPosition=\"4\" endPosition=\"9\"/></TextSource></Sources></Project>"
+        #expect(qde.utf8.count > 12_000_000)
+        let plan = try REFIQDA.readProject(ZipArchive.write([("project.qde", Data(qde.utf8))]))
+        #expect(plan.annotations.first?.anchor?.exact == "talks")
+    }
+
     @Test func hostileArchivesAreOneClearError() throws {
         let good = ZipArchive.write([("project.qde", Data("<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"x\"/>".utf8))])
         #expect(try REFIQDA.readProject(good).annotations.isEmpty)
@@ -270,6 +282,15 @@ struct ExchangeTests {
             }
             _ = try? REFIQDA.readProject(Data(bytes))
         }
+    }
+
+    @Test(arguments: [
+        (UInt64(0), "1970-01-01T00:00:00.000Z"), (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+        (1_700_000_000_123, "2023-11-14T22:13:20.123Z"), (4_102_444_799_999, "2099-12-31T23:59:59.999Z"),
+    ])
+    func timesAreUTCDateTimes(milliseconds: UInt64, expected: String) {
+        #expect(UTCTime.string(milliseconds, fractional: true) == expected)
+        #expect(UTCTime.string(milliseconds, fractional: false) == expected.prefix(19) + "Z")
     }
 
     // MARK: - Helpers
