@@ -30,13 +30,11 @@ extension Annot {
         @OptionGroup var replica: ReplicaOptions
         @Option(help: "Only this code (repeatable); every code used by default.")
         var tag: [String] = []
-        @Option(help: "The coders to compare, comma-separated; everyone who marked an article done by default.")
-        var users: String?
+        @OptionGroup var coders: CoderOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let coders = users.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-            let report = try replica.open().agreement(tags: tag, users: coders)
+            let report = try replica.open().agreement(tags: tag, users: coders.coders)
             if output.json { return Output.json(report) }
             Output.line(
                 "\(report.coders.count) coder\(report.coders.count == 1 ? "" : "s") (\(report.coders.joined(separator: ", "))), "

@@ -20,13 +20,11 @@ extension Annot {
         @OptionGroup var replica: ReplicaOptions
         @Argument(help: "Only this article (an id or unique prefix).")
         var article: String?
-        @Option(help: "The coders to compare, comma-separated; everyone who marked an article done by default.")
-        var users: String?
+        @OptionGroup var coders: CoderOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let coders = users.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-            let records = try replica.open().disagreements(article: article, users: coders)
+            let records = try replica.open().disagreements(article: article, users: coders.coders)
             if output.json { return Output.json(records) }
             if records.isEmpty { return Output.line("no disagreements among coders who marked articles done") }
             for record in records {
