@@ -15,6 +15,11 @@ public struct SyncServerConfiguration: Sendable {
     public var defaultPullLimit = 5_000
     /// The largest pull page a client may ask for.
     public var maxPullLimit = 20_000
+    /// The most bytes of changes a pull page holds (default 8 MiB, the default
+    /// `maxBodyBytes`): a page stops before the changeset that would take it past this. A
+    /// single changeset larger than it (pushed under a larger `maxBodyBytes`) is sent
+    /// alone, so no reply holds more than max(maxPullBytes, maxBodyBytes) of changes.
+    public var maxPullBytes = 8 * 1024 * 1024
     /// Timestamps further ahead of the server's clock than this (milliseconds) are refused.
     public var maxDrift = HybridLogicalClock.defaultMaxDrift
 

@@ -21,6 +21,8 @@ extension Syncd {
         var port = 8080
         @Option(help: "Largest request body accepted, in bytes.")
         var maxBodyBytes = SyncServerConfiguration().maxBodyBytes
+        @Option(help: ArgumentHelp("Most bytes of changes one pull page holds (a larger single changeset is sent alone).", valueName: "bytes"))
+        var maxPullBytes = SyncServerConfiguration().maxPullBytes
         @Option(help: "Most operations one push may hold.")
         var maxOperations = SyncServerConfiguration().maxOperationsPerRequest
         @Option(help: "How far ahead of this server's clock a timestamp may be, in seconds.")
@@ -49,6 +51,7 @@ extension Syncd {
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
             guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+            guard maxPullBytes >= 64 * 1024 else { throw ValidationError("--max-pull-bytes must be at least 65536") }
             guard maxOperations >= Changeset.maxOperations else {
                 throw ValidationError("--max-operations must be at least \(Changeset.maxOperations), the size of the largest changeset")
             }
@@ -69,6 +72,7 @@ extension Syncd {
             configuration.host = host
             configuration.port = port
             configuration.maxBodyBytes = maxBodyBytes
+            configuration.maxPullBytes = maxPullBytes
             configuration.maxOperationsPerRequest = maxOperations
             configuration.maxDrift = UInt64(maxDriftSeconds) * 1000
             configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))

@@ -68,6 +68,45 @@ struct ChangeStoreConformanceTests {
         }
     }
 
+    @Test(arguments: StoreKind.available, [1_000, 2_500, 20_000])
+    func pagesAreBoundedInBytesAndMissNothing(_ kind: StoreKind, maxBytes: Int) async throws {
+        let store = try await TestStore(kind)
+        defer { store.remove() }
+        try await store.withInstance { store in
+            // Given changesets of 1 to 5 operations of some 200 bytes each
+            var changesets: [Changeset] = []
+            for index in 0..<20 {
+                changesets += ServerFixture.changesets(
+                    by: "alice", replica: "b\(index)", count: 1, start: ServerFixture.now - 60_000 + UInt64(index * 10),
+                    perChangeset: index % 5 + 1, tag: String(repeating: "long-tag-", count: 6))
+            }
+            _ = try await store.push(Self.encoded(changesets), by: "alice")
+            // When the log is pulled with a large operation limit and a byte bound
+            var cursor: Int64 = 0
+            var received: [StoredOperation] = []
+            while true {
+                let page = try await store.pull(after: cursor, limit: 10_000, maxBytes: maxBytes)
+                let groups = Set(page.operations.map(\.changeset))
+                // Then a page holds at most maxBytes, unless it is one changeset alone
+                let bytes = page.operations.reduce(0) { $0 + PullPageBuilder.size(of: $1) }
+                    + groups.count * PullPageBuilder.changesetOverhead
+                #expect(bytes <= maxBytes || groups.count == 1, "\(bytes) bytes in \(groups.count) changesets")
+                #expect(!page.operations.isEmpty)
+                // And it ends where a changeset ends
+                if page.more, let last = page.operations.last {
+                    let next = try await store.pull(after: last.seq, limit: 1)
+                    #expect(next.operations.first?.changeset != last.changeset)
+                }
+                received += page.operations
+                cursor = page.cursor
+                if !page.more { break }
+            }
+            // And every operation arrives once, in order
+            #expect(received.map(\.seq) == Array(1...Int64(received.count)))
+            #expect(received.count == changesets.reduce(0) { $0 + $1.operations.count })
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func concurrentPushesAreEachStoredOnceInOneGaplessOrder(_ kind: StoreKind) async throws {
         let store = try await TestStore(kind)

@@ -100,6 +100,44 @@ struct SyncRoutesTests {
         }
     }
 
+    @Test func noPullReplyIsLargerThanTheByteCap() async throws {
+        // Given a server whose pull pages hold at most 64 KiB of changes, holding 400 KiB
+        let server = try await ServerFixture(.sqlite) { $0.maxPullBytes = 64 * 1024 }
+        try await server.test { client in
+            for batch in 0..<8 {
+                let changesets = ServerFixture.changesets(
+                    by: "alice", replica: "r\(batch)", count: 40, start: ServerFixture.now - 60_000 + UInt64(batch * 1000),
+                    perChangeset: 5, tag: String(repeating: "a-long-tag-", count: 5))
+                try await client.execute(
+                    uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.aliceToken),
+                    body: ServerFixture.body(changesets)
+                ) { #expect($0.status == .ok) }
+            }
+            // When a client pulls with the largest limit, Then every reply is under the cap
+            // (with its envelope), and the pages together hold every operation
+            var cursor = 0
+            var operations = 0
+            var pages = 0
+            while true {
+                let (more, next) = try await client.execute(
+                    uri: "/v1/pull?after=\(cursor)&limit=\(server.configuration.maxPullLimit)", method: .get,
+                    headers: ServerFixture.headers(token: server.aliceToken)
+                ) { response in
+                    #expect(response.body.readableBytes <= 64 * 1024 + 512, "a reply of \(response.body.readableBytes) bytes")
+                    let json = ServerFixture.json(response)
+                    let changesets = ((json["changes"] as? [String: Any])?["changesets"] as? [[String: Any]]) ?? []
+                    operations += changesets.reduce(0) { $0 + (($1["operations"] as? [Any])?.count ?? 0) }
+                    return (json["more"] as? Bool ?? false, json["cursor"] as? Int ?? cursor)
+                }
+                pages += 1
+                cursor = next
+                if !more { break }
+            }
+            #expect(operations == 8 * 40 * 5)
+            #expect(pages > 5)
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func annotatorMayNotPushAnotherAuthorsOperations(_ kind: StoreKind) async throws {
         let server = try await ServerFixture(kind)

@@ -99,7 +99,9 @@ struct SyncRoutes: Sendable {
             let held = try await StoreCall.run { try await store.operationID(at: after) }
             guard held == at else { throw SyncServerError.cursorMismatch(after) }
         }
-        let page = try await StoreCall.run { try await store.pull(after: after, limit: Int(limit)) }
+        let page = try await StoreCall.run {
+            try await store.pull(after: after, limit: Int(limit), maxBytes: configuration.maxPullBytes)
+        }
         let identity = try await StoreCall.run { try await corpus.storeIdentity() }
         // The changes document is spliced from the stored canonical JSON, not re-encoded.
         let bytes = SyncProtocol.PullPage.encode(

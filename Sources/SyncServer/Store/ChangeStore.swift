@@ -28,10 +28,11 @@ public protocol ChangeStore: Sendable {
     /// - Complexity: O(operations pushed), whatever the size of the log.
     func push(_ changesets: [EncodedChangeset], by user: String) async throws -> SyncProtocol.PushOutcome
 
-    /// Operations accepted after `cursor`, in acceptance order: at most about `limit`,
-    /// never splitting a changeset.
+    /// Operations accepted after `cursor`, in acceptance order, whole changesets only:
+    /// ending at the first changeset boundary at or past `limit` operations, and before
+    /// the changeset that would take the page past `maxBytes` (``PullPageBuilder``).
     /// - Complexity: O(page), using the sequence index.
-    func pull(after cursor: Int64, limit: Int) async throws -> PullPage
+    func pull(after cursor: Int64, limit: Int, maxBytes: Int) async throws -> PullPage
 
     /// The content id of the operation at sequence number `seq`, or `nil` when there is none.
     func operationID(at seq: Int64) async throws -> String?
@@ -103,6 +104,82 @@ public struct StoredOperation: Sendable, Hashable {
         self.key = key
         self.signature = signature
         self.payload = payload
+    }
+}
+
+extension ChangeStore {
+    /// A page bounded in operations only.
+    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
+        try await pull(after: cursor, limit: limit, maxBytes: .max)
+    }
+}
+
+/// Builds a pull page from the log read in sequence order, for every store: whole
+/// changesets only, stopping at the first changeset boundary at or past `limit`
+/// operations, and before a changeset that would take the page's bytes past `maxBytes`
+/// (a first changeset larger than that is sent alone: a page always moves the cursor).
+///
+/// A page's bytes are counted as the changes document spells it: each operation's stored
+/// canonical JSON and a comma, and each changeset's key, signature and brackets.
+public struct PullPageBuilder: Sendable {
+    /// What a changeset adds to the document besides its operations:
+    /// `{"key":"…64…","operations":[],"signature":"…128…"},`.
+    public static let changesetOverhead = 240
+
+    let cursor: Int64
+    let limit: Int
+    let maxBytes: Int
+    private var operations: [StoredOperation] = []
+    private var bytes = 0
+    /// The changeset being read, not in the page yet.
+    private var pending: [StoredOperation] = []
+    private var pendingBytes = 0
+    private var full = false
+
+    public init(after cursor: Int64, limit: Int, maxBytes: Int) {
+        self.cursor = cursor
+        self.limit = limit
+        self.maxBytes = maxBytes
+    }
+
+    /// The size `operation` adds to a page.
+    public static func size(of operation: StoredOperation) -> Int { operation.payload.utf8.count + 1 }
+
+    /// Offers the next operation of the log. - Returns: false once the page is complete
+    /// (the operation is not in it); stop reading then.
+    public mutating func offer(_ operation: StoredOperation) -> Bool {
+        guard !full else { return false }
+        if let first = pending.first, first.changeset != operation.changeset {
+            guard take() else { return false }
+            if operations.count >= limit {
+                full = true
+                return false
+            }
+        }
+        if pending.isEmpty { pendingBytes = Self.changesetOverhead }
+        pending.append(operation)
+        pendingBytes += Self.size(of: operation)
+        return true
+    }
+
+    /// Moves the pending changeset into the page, unless it would take the page past
+    /// `maxBytes` (then the page is complete without it).
+    private mutating func take() -> Bool {
+        guard operations.isEmpty || bytes + pendingBytes <= maxBytes else {
+            full = true
+            return false
+        }
+        operations += pending
+        bytes += pendingBytes
+        pending = []
+        pendingBytes = 0
+        return true
+    }
+
+    /// The page, once `offer` said it is complete or the log has nothing more.
+    public mutating func page() -> PullPage {
+        if !full, !pending.isEmpty { _ = take() }
+        return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: full)
     }
 }
 

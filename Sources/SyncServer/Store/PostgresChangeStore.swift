@@ -216,30 +216,20 @@ public final class PostgresChangeStore: ChangeStore {
         return outcomes.map { $0.map { SyncProtocol.PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) } }
     }
 
-    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
+    public func pull(after cursor: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
         try await guarded { [client, logger] in
-            // One row past the limit tells whether the page ends inside a changeset.
-            var operations = try await Self.operations(
-                client, logger, "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(cursor) ORDER BY o.seq LIMIT \(limit + 1)")
-            guard operations.count > limit else {
-                return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: false)
-            }
-            let extra = operations.removeLast()
-            guard let last = operations.last, extra.changeset == last.changeset else {
-                return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: true)
-            }
-            // The page ends inside a changeset: finish it, reading on in sequence order.
-            var after = last.seq
+            // The log in sequence order, in batches, until the page is complete.
+            var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)
+            var after = cursor
+            let batch = min(limit + 1, 500)
             while true {
-                let rest = try await Self.operations(
-                    client, logger, "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) ORDER BY o.seq LIMIT 1000")
-                let run = rest.prefix { $0.changeset == last.changeset }
-                operations += run
-                let more = run.count < rest.count || rest.count == 1000
-                guard run.count == 1000, let end = rest.last else {
-                    return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: more)
+                let rows = try await Self.operations(
+                    client, logger, "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) ORDER BY o.seq LIMIT \(batch)")
+                for operation in rows {
+                    guard builder.offer(operation) else { return builder.page() }
                 }
-                after = end.seq
+                guard rows.count == batch, let last = rows.last else { return builder.page() }
+                after = last.seq
             }
         }
     }

@@ -57,12 +57,11 @@ public final class SQLiteChangeStore: ChangeStore {
         }
     }
 
-    public func pull(after cursor: Int64, limit: Int) async throws -> PullPage {
+    public func pull(after cursor: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
         try await guarded {
             try await pool.read { db in
-                // Walk the log in sequence order from the cursor, and stop at the first
-                // changeset boundary past `limit`: a page never splits a run of one
-                // changeset, and reads only the rows it returns plus one.
+                // Walk the log in sequence order from the cursor until the page is complete:
+                // it reads only the rows it returns plus one changeset.
                 let rows = try Row.fetchCursor(
                     db.cachedStatement(
                         sql: """
@@ -70,17 +69,12 @@ public final class SQLiteChangeStore: ChangeStore {
                             FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > ? ORDER BY o.seq
                             """),
                     arguments: [cursor])
-                var operations: [StoredOperation] = []
-                var more = false
+                var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)
                 while let row = try rows.next() {
                     let operation = StoredOperation(seq: row[0], changeset: row[1], key: row[2], signature: row[3], payload: row[4])
-                    if operations.count >= limit, operation.changeset != operations.last?.changeset {
-                        more = true
-                        break
-                    }
-                    operations.append(operation)
+                    guard builder.offer(operation) else { break }
                 }
-                return PullPage(operations: operations, cursor: operations.last?.seq ?? cursor, more: more)
+                return builder.page()
             }
         }
     }
