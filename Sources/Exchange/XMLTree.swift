@@ -36,8 +36,15 @@ final class XMLTree: NSObject, XMLParserDelegate {
 
     /// Parses a document; the root element.
     static func parse(_ data: Data) throws(ExchangeError) -> Element {
-        let head = String(decoding: data.prefix(4096), as: UTF8.self)
-        guard !head.contains("<!DOCTYPE"), !head.contains("<!ENTITY") else {
+        // The prolog: everything before the first element's `<` (a letter follows it).
+        var end = data.startIndex
+        while end + 1 < data.endIndex {
+            let next = data[end + 1] | 0x20
+            if data[end] == UInt8(ascii: "<"), next >= UInt8(ascii: "a"), next <= UInt8(ascii: "z") { break }
+            end += 1
+        }
+        let prolog = String(decoding: data[data.startIndex..<end], as: UTF8.self)
+        guard !prolog.contains("<!DOCTYPE"), !prolog.contains("<!ENTITY") else {
             throw .unsupported("the XML declares a DTD or entities, which REFI-QDA files do not use")
         }
         // From a stream: on Linux, XMLParser(data:) fails at the end of large documents

@@ -252,6 +252,12 @@ struct ExchangeTests {
             ("truncated", good.prefix(good.count - 10)), ("no project.qde", ZipArchive.write([("other.txt", Data("x".utf8))])),
             ("a DTD", ZipArchive.write([("project.qde", Data("<!DOCTYPE x [<!ENTITY a \"aaaa\">]><Project name=\"&a;\"/>".utf8))])),
             ("not XML", ZipArchive.write([("project.qde", Data("<Project name=".utf8))])),
+            (
+                "a DTD after 8 KiB of comments",
+                ZipArchive.write([
+                    ("project.qde", Data(("<!--" + String(repeating: "x", count: 8192) + "--><!DOCTYPE x [<!ENTITY a \"aaaa\">]><Project name=\"&a;\"/>").utf8))
+                ])
+            ),
             ("another root", ZipArchive.write([("project.qde", Data("<Codebook/>".utf8))])),
         ]
         // A flipped byte in the deflated data (CRC or inflate fails)
@@ -273,6 +279,11 @@ struct ExchangeTests {
         for (name, data) in cases {
             #expect(throws: ExchangeError.self, "\(name)") { try REFIQDA.readProject(data) }
         }
+        // A DTD is refused as one before parsing, however far into the prolog it is
+        let late = ZipArchive.write([
+            ("project.qde", Data(("<!--" + String(repeating: "x", count: 8192) + "--><!DOCTYPE x []><Project name=\"x\"/>").utf8))
+        ])
+        #expect { try REFIQDA.readProject(late) } throws: { "\($0)".contains("declares a DTD") }
         // And random bytes never crash the reader
         var random = SplitMix64(seed: 7)
         for _ in 0..<200 {

@@ -243,6 +243,11 @@ struct AgreementReplicaTests {
         // When she undoes the status, Then b1 is to do again
         _ = try r[0].undo()
         #expect(try r[0].articles(todo: true).map(\.id).contains("b1"))
+        // And undoing a 'not done' restores the 'done' before it
+        _ = try r[0].mark(["b2"], done: true)
+        _ = try r[0].mark(["b2"], done: false)
+        _ = try r[0].undo()
+        #expect(try !r[0].articles(todo: true).map(\.id).contains("b2"))
     }
 
     /// Expects `body` to fail with the replica error of this code, its message containing `text`.

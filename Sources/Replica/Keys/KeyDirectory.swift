@@ -14,8 +14,18 @@ struct KeyDirectory {
         case hold(String)
     }
 
-    /// The roles that may import articles (docs/sync-model.md §4, "Who may import").
+    /// The roles that may import articles and adjudicate (docs/sync-model.md §4, "Who may import").
     static let importingRoles: Set<String> = ["curator", "admin"]
+
+    /// This replica's user's role when the server has said it and it is not a curator's
+    /// or admin's: what the server would refuse an import or a decision from; nil when the
+    /// role allows them or is not known yet.
+    func ownRoleBelowCurator() throws -> String? {
+        guard let role = try String.fetchOne(db.cachedStatement(sql: "SELECT role FROM keys WHERE source = 'self'")) else {
+            return nil
+        }
+        return Self.importingRoles.contains(role) ? nil : role
+    }
 
     /// Decides whether a verified changeset may be applied: its key must be bound to its
     /// author. Imports and decisions that arrive by file also need a signer known as a

@@ -222,9 +222,7 @@ extension LocalReplica {
         }
         return try perform { db, builder in
             let identity = try Self.identity(db, path: path)
-            if let role = try String.fetchOne(db, sql: "SELECT role FROM keys WHERE source = 'self'"),
-                !KeyDirectory.importingRoles.contains(role)
-            {
+            if let role = try KeyDirectory(db).ownRoleBelowCurator() {
                 throw ReplicaError.decisionNotAllowed(user: identity.user.rawValue, role: role)
             }
             let article = try Self.article(articlePrefix, db)

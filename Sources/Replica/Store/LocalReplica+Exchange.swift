@@ -103,14 +103,14 @@ extension LocalReplica {
                 }
                 // The file's texts: an article of the same name or text, or a new article.
                 var sources: [String: String] = [:]
-                let role = try String.fetchOne(db, sql: "SELECT role FROM keys WHERE source = 'self'")
+                let mayImport = try KeyDirectory(db).ownRoleBelowCurator() == nil
                 for source in plan.sources {
                     if let id = try Self.articleNamed(source.name, db) ?? String.fetchOne(
                         db, sql: "SELECT article FROM article_imports WHERE text_hash = ? ORDER BY hlc LIMIT 1",
                         arguments: [ContentHash.of(source.text)])
                     {
                         sources[source.sourceID] = id
-                    } else if role.map({ !KeyDirectory.importingRoles.contains($0) }) ?? false {
+                    } else if !mayImport {
                         state.report.skipped.append(
                             "source '\(source.name)': no article has this name or text, and only curators import articles")
                     } else if let id = Self.newArticleID(for: source.name, db), let text = try? ImportArticle.text(source.text),

@@ -41,9 +41,7 @@ extension LocalReplica {
                 let identity = try Self.identity(db, path: path)
                 // Once the server has said this user's role, an import it would refuse is
                 // refused here, before it is made: only curators and admins import.
-                if let role = try String.fetchOne(db, sql: "SELECT role FROM keys WHERE source = 'self'"),
-                    !KeyDirectory.importingRoles.contains(role)
-                {
+                if let role = try KeyDirectory(db).ownRoleBelowCurator() {
                     throw ReplicaError.importNotAllowed(user: identity.user.rawValue, role: role)
                 }
                 var imported: [String] = []

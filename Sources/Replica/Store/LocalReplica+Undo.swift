@@ -177,13 +177,15 @@ extension LocalReplica {
                 db, sql: "SELECT done FROM coding_status WHERE article = ? AND author = ?",
                 arguments: [body.article.rawValue, operation.author.rawValue])
             guard current == body.done else { return [] }
-            let before = try Bool.fetchOne(
+            let previous = try String.fetchOne(
                 db,
                 sql: """
-                    SELECT payload LIKE '%"status":"done"%' FROM operations
+                    SELECT payload FROM operations
                     WHERE kind = 'article.status' AND article = ? AND author = ? AND hlc < ? ORDER BY hlc DESC LIMIT 1
-                    """, arguments: [body.article.rawValue, operation.author.rawValue, time])
-            return [.articleStatus(article: body.article, done: before ?? false)]
+                    """, arguments: [body.article.rawValue, operation.author.rawValue, time]
+            ).map { try WireFormat.decodeOperation($0) }
+            let before = if case .articleStatus(let status)? = previous?.action { status.done } else { false }
+            return [.articleStatus(article: body.article, done: before)]
         case .decideTag(let body):
             // Back to the decision before this one, if the decision standing is still this
             // one's (an undo that restored it included).

@@ -69,11 +69,6 @@ public struct CodingFacts: Sendable, Hashable {
         appliers[article]?[code]?.contains(coder) ?? false
     }
 
-    /// The spans `coder` coded with `code` on `article`.
-    public func spans(_ code: String, on article: String, by coder: String) -> Set<SpanAgreement.Span> {
-        Set((spans[article] ?? []).filter { $0.code == code && $0.coder == coder }.map(\.span))
-    }
-
     /// Whether `coder` marked `article` done.
     public func isDone(_ article: String, by coder: String) -> Bool { done[article]?.contains(coder) ?? false }
 
