@@ -49,9 +49,21 @@ struct AnnotReplica: Sendable {
             maxResidentKiB: completion.maxResidentKiB)
     }
 
+    /// One `annot tag ARTICLE TAG`, timed as a whole process: the seconds it took.
+    func tag(_ article: String, _ tag: String) async throws -> Double {
+        let completion = try await ChildProcess.run(binary, ["tag", article, tag, "--replica", path], output: log)
+        try completion.requireSuccess(output: log)
+        return completion.seconds
+    }
+
     /// The size of the replica file, in bytes.
     func fileSize() -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    /// Runs one annot command on this replica (`--replica` is added), untimed.
+    func annot(_ arguments: [String]) async throws {
+        try await run(arguments + ["--replica", path])
     }
 
     private func run(_ arguments: [String]) async throws {

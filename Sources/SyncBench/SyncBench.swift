@@ -4,7 +4,7 @@ import Foundation
 /// that sit beside this one.
 ///
 ///     swift build -c release --static-swift-stdlib
-///     .build/release/SyncBench [fresh|incremental|concurrent|wire|all] [--runs N] [--quick]
+///     .build/release/SyncBench [fresh|incremental|concurrent|wire|writers|live|all] [--runs N] [--quick]
 ///                              [--instances N] [--syncd-arg ARG]...
 ///
 /// Figures are medians over the runs, each beside a baseline measured in the same run;
@@ -50,6 +50,12 @@ struct SyncBench {
         }
         if options.runs(.wire) {
             try await WireSizeBenchmark(context: context, operations: sizes.wireOperations).run()
+        }
+        if options.runs(.writers) {
+            try await LocalWritesBenchmark(context: context, operations: sizes.catchUpOperations).run()
+        }
+        if options.runs(.live) {
+            try await LiveSyncBenchmark(context: context, rounds: sizes.liveRounds).run()
         }
     }
 }

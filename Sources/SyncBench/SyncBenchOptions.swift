@@ -2,7 +2,7 @@
 struct SyncBenchOptions: Sendable {
     /// One workload of the benchmark.
     enum Workload: String, CaseIterable, Sendable {
-        case fresh, incremental, concurrent, wire
+        case fresh, incremental, concurrent, wire, writers, live
     }
 
     /// How big each workload is: the issue's sizes, or small ones for a smoke run.
@@ -11,28 +11,34 @@ struct SyncBenchOptions: Sendable {
         let histories: [Int]
         let concurrentDuration: Duration
         let wireOperations: Int
+        let catchUpOperations: Int
+        let liveRounds: Int
 
         static let full = Sizes(
             freshOperations: 100_000, histories: [10_000, 1_000_000], concurrentDuration: .seconds(20),
-            wireOperations: 100_000)
+            wireOperations: 100_000, catchUpOperations: 1_000_000, liveRounds: 200)
         static let quick = Sizes(
             freshOperations: 10_000, histories: [1_000, 100_000], concurrentDuration: .seconds(5),
-            wireOperations: 10_000)
+            wireOperations: 10_000, catchUpOperations: 100_000, liveRounds: 30)
     }
 
     static let usage = """
-        usage: SyncBench [fresh|incremental|concurrent|wire|all] [--runs N] [--quick] [--instances N]
+        usage: SyncBench [fresh|incremental|concurrent|wire|writers|live|all] [--runs N] [--quick] [--instances N]
                  [--syncd-arg ARG]...
 
           fresh        a fresh replica pulls 100,000 operations (annot sync against a plain HTTP pull loop)
           incremental  annot sync of 10 new operations against histories of 10,000 and 1,000,000 operations
           concurrent   32 in-process clients pushing and pulling for 20 s
           wire         bytes per operation on the wire for 100,000 tag and note operations
+          writers      annot tag on a replica while it catches up with 1,000,000 operations, against
+                       annot tag on the idle replica
+          live         propagation of 200 tags between two replicas running annot sync --watch, against
+                       annot sync on the writer then the reader
           all          every workload (the default)
 
           --runs N         timed runs per measurement (default 7; the incremental sync runs at least 7)
           --quick          smaller sizes, for a smoke run (10,000 operations, histories of 1,000 and
-                           100,000, 5 s of concurrent clients)
+                           100,000, 5 s of concurrent clients, a catch-up of 100,000, 30 live tags)
           --instances N    'syncd serve' processes on one store for the concurrent clients (default 1;
                            more than 1 needs a shared store: --syncd-arg --store --syncd-arg URL);
                            the clients are spread over them round-robin

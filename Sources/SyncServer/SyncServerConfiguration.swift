@@ -20,6 +20,13 @@ public struct SyncServerConfiguration: Sendable {
     /// single changeset larger than it (pushed under a larger `maxBodyBytes`) is sent
     /// alone, so no reply holds more than max(maxPullBytes, maxBodyBytes) of changes.
     public var maxPullBytes = 8 * 1024 * 1024
+    /// The longest a pull may wait for news (`GET /v1/pull?wait=S`, a long poll), in seconds:
+    /// under ``idleTimeout`` of the clients' side, so that no proxy or client takes a wait
+    /// for a dead connection.
+    public var maxPullWait = 30
+    /// How often a waiting pull looks at the store for what other instances sharing it took
+    /// (pushes on its own instance wake it at once).
+    public var longPollInterval: Duration = .milliseconds(250)
     /// Timestamps further ahead of the server's clock than this (milliseconds) are refused.
     public var maxDrift = HybridLogicalClock.defaultMaxDrift
 

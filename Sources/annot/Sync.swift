@@ -15,8 +15,19 @@ extension Annot {
                 is verified against its author's key. Safe to interrupt and to repeat: the next sync \
                 continues where this one stopped, and nothing is applied twice.
 
+                With --watch, sync keeps running: others' changes arrive within a second of their \
+                push (a long poll on the server), your changes are pushed as you make them (from any \
+                terminal), and when the server goes away it tries again, waiting 1 s, then 2, 4 … up \
+                to 30 s. It prints a line for each sync that moved something (with --json, one JSON \
+                object per line). Stop it with Ctrl-C (a second Ctrl-C stops at once; nothing is lost).
+
                 Sync uses the system's libcurl, loaded when a sync starts; set $ANNOT_LIBCURL to the \
                 path of a libcurl the loader does not find by itself.
+
+                Examples:
+                  annot sync
+                  annot sync --watch
+                  annot sync --watch --json | jq -c 'select(.event == "synced")'
                 """
         )
 
@@ -27,6 +38,8 @@ extension Annot {
         var pullPageSize = 5000
         @Flag(help: "Send again the changesets the server refused before (after the cause was fixed).")
         var retryRefused = false
+        @Flag(help: "Keep syncing until stopped: receive others' changes as they are pushed, push yours as you make them.")
+        var watch = false
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -41,6 +54,8 @@ extension Annot {
             guard let remote = try local.remote() else {
                 throw AnnotError("no sync server set: use 'annot remote set URL --token TOKEN'")
             }
+            if retryRefused { try local.forgetRefusals() }
+            if watch { return try Annot.watching(local, remote: remote, json: output.json, batch: batch, pullPageSize: pullPageSize) }
             let client = SyncClient(baseURL: remote.url, token: remote.token)
             do {
                 try client.checkReachable()
@@ -48,7 +63,6 @@ extension Annot {
                 try? local.recordSync(error: "\(error)")
                 throw error
             }
-            if retryRefused { try local.forgetRefusals() }
             var session = SyncSession(replica: local, transport: client)
             session.pushBatch = batch
             session.pullPageSize = pullPageSize
@@ -87,6 +101,57 @@ extension Annot {
                     "annot: warning: the server refused \(report.refused) of your changeset(s); they are kept here and not sent again: 'annot status' says why ('annot sync --retry-refused' once the cause is fixed).")
             }
         }
+    }
+
+    // MARK: - Watching
+
+    /// One line of `annot sync --watch --json`.
+    struct WatchEvent: Encodable {
+        let event: String
+        let at: String
+        var report: SyncSession.Report?
+        var error: String?
+        var retryIn: Double?
+    }
+
+    /// `annot sync --watch`: a ``LiveSync`` until SIGINT or SIGTERM.
+    static func watching(_ local: LocalReplica, remote: RemoteSettings, json: Bool, batch: Int, pullPageSize: Int) throws {
+        let live = LiveSync(replica: local, makeTransport: { SyncClient(baseURL: remote.url, token: remote.token) }) { session in
+            session.pushBatch = batch
+            session.pullPageSize = pullPageSize
+            session.warning = { Output.note("annot: warning: \($0)") }
+        }
+        let stops = StopSignals { live.stop() }
+        defer { withExtendedLifetime(stops) {} }
+        if !json { Output.note("Watching \(remote.url) (Ctrl-C to stop).") }
+        var failing = false
+        try live.run { event in
+            let now = Date().formatted(.iso8601)
+            let time = Date().formatted(date: .omitted, time: .standard)
+            switch event {
+            case .synced(let report):
+                let moved = report.pushed + report.received + report.held + report.refused > 0
+                defer { failing = false }
+                guard moved || failing else { return }
+                if json { return printWatchEvent(WatchEvent(event: "synced", at: now, report: report)) }
+                var text = "\(time) sent \(report.pushed), received \(report.received)"
+                if report.held > 0 { text += ", held back \(report.held) ('annot status' says why)" }
+                if report.refused > 0 { text += ", refused by the server \(report.refused) ('annot status')" }
+                Output.line(failing && !moved ? "\(time) connected again" : text)
+            case .failed(let error, let delay):
+                failing = true
+                if json { return printWatchEvent(WatchEvent(event: "failed", at: now, error: error, retryIn: delay)) }
+                Output.note("\(time) annot: \(error) (trying again in \(Int(delay.rounded())) s)")
+            }
+            try? Output.flush()
+        }
+        if !json { Output.note("Stopped watching.") }
+    }
+
+    private static func printWatchEvent(_ event: WatchEvent) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        Output.line(String(decoding: try! encoder.encode(event), as: UTF8.self), escaping: false)
     }
 
     struct Status: ParsableCommand {

@@ -138,6 +138,74 @@ struct SyncRoutesTests {
         }
     }
 
+    @Test func aWaitingPullAnswersAsSoonAsAPushArrives() async throws {
+        // Given a server whose log is empty
+        let server = try await ServerFixture(.sqlite)
+        try await server.test { client in
+            // When a pull waits up to 20 s for news and alice pushes 300 ms later
+            let clock = ContinuousClock()
+            let start = clock.now
+            async let waited = client.execute(
+                uri: "/v1/pull?after=0&wait=20", method: .get, headers: ServerFixture.headers(token: server.bobToken)
+            ) { response in
+                #expect(response.status == .ok)
+                let changesets = ((ServerFixture.json(response)["changes"] as? [String: Any])?["changesets"] as? [Any]) ?? []
+                return (changesets.count, clock.now - start)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try await client.execute(
+                uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.aliceToken),
+                body: ServerFixture.body(ServerFixture.changesets(by: "alice", count: 3))
+            ) { #expect($0.status == .ok) }
+            let (changesets, elapsed) = try await waited
+            // Then the waiting pull answers with alice's changesets, long before its wait ran out
+            #expect(changesets == 3)
+            #expect(elapsed >= .milliseconds(300))
+            #expect(elapsed < .seconds(5), "the pull answered after \(elapsed)")
+        }
+    }
+
+    @Test func aWaitThatRunsOutAnswersAnEmptyPageAndTheWaitIsBounded() async throws {
+        // Given a server holding one changeset
+        let server = try await ServerFixture(.sqlite)
+        try await server.test { client in
+            try await client.execute(
+                uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.aliceToken),
+                body: ServerFixture.body(ServerFixture.changesets(by: "alice", count: 1))
+            ) { #expect($0.status == .ok) }
+            // When a client waits for news with something already there, Then it gets it at once
+            let clock = ContinuousClock()
+            var start = clock.now
+            try await client.execute(
+                uri: "/v1/pull?after=0&wait=20", method: .get, headers: ServerFixture.headers(token: server.bobToken)
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(ServerFixture.json(response)["cursor"] as? Int == 1)
+            }
+            #expect(clock.now - start < .seconds(5))
+            // When it waits past the end with nothing coming, Then an empty page comes after the wait
+            start = clock.now
+            try await client.execute(
+                uri: "/v1/pull?after=1&wait=1", method: .get, headers: ServerFixture.headers(token: server.bobToken)
+            ) { response in
+                #expect(response.status == .ok)
+                let json = ServerFixture.json(response)
+                #expect(((json["changes"] as? [String: Any])?["changesets"] as? [Any])?.isEmpty == true)
+                #expect(json["more"] as? Bool == false)
+            }
+            #expect(clock.now - start >= .milliseconds(900))
+            // When it asks to wait longer than the server allows, or a negative time, Then 400
+            for wait in ["31", "-1", "soon"] {
+                try await client.execute(
+                    uri: "/v1/pull?after=1&wait=\(wait)", method: .get, headers: ServerFixture.headers(token: server.bobToken)
+                ) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(ServerFixture.errorCode(response) == "bad_request")
+                }
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func annotatorMayNotPushAnotherAuthorsOperations(_ kind: StoreKind) async throws {
         let server = try await ServerFixture(kind)

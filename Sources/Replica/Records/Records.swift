@@ -164,6 +164,15 @@ public struct ApplyReport: Sendable, Hashable, Codable {
     public var held: Int = 0
 
     public init() {}
+
+    /// Adds the counts of another report to this one.
+    public mutating func add(_ other: ApplyReport) {
+        changesets += other.changesets
+        operations += other.operations
+        applied += other.applied
+        duplicates += other.duplicates
+        held += other.held
+    }
 }
 
 /// A page of this replica's operations, as `annot changes` writes them.

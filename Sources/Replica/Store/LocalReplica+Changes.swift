@@ -55,7 +55,12 @@ extension LocalReplica {
         }
     }
 
-    func apply(_ changesets: [Changeset], origin: Origin, _ db: Database) throws -> ApplyReport {
+    /// Applies `changesets` in order in the caller's transaction, stopping early (after one
+    /// changeset at least) when `pause` says so: the report's `changesets` says how many
+    /// were taken.
+    func apply(_ changesets: some Collection<Changeset>, origin: Origin, _ db: Database, pause: () -> Bool = { false }) throws
+        -> ApplyReport
+    {
         var clock = try Self.identity(db, path: path).clock
         let now = wallClock.milliseconds()
         let applier = OperationApplier(db: db, now: now)
@@ -63,6 +68,7 @@ extension LocalReplica {
         var report = ApplyReport()
         let anyHeld = try Bool.exists(db, "SELECT 1 FROM held_changesets LIMIT 1", [])
         for changeset in changesets {
+            if report.changesets > 0 && pause() { break }
             report.changesets += 1
             report.operations += changeset.operations.count
             if case .hold(let reason) = try directory.verdict(on: changeset, origin: origin) {

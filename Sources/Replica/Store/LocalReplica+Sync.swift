@@ -219,16 +219,31 @@ extension LocalReplica {
     ///   pull asks the server to confirm (`nil` leaves the recorded one).
     public func applyPulled(_ changesets: [Changeset], cursor: Int64, operation: OperationID?) throws(ReplicaError) -> ApplyReport {
         try ReplicaError.guarded {
-            try database.write { db in
-                let report = try self.apply(changesets, origin: .server, db)
-                try db.execute(
-                    sql: """
-                        UPDATE remotes SET pull_cursor = ?, cursor_operation = coalesce(?, cursor_operation)
-                        WHERE name = ? AND pull_cursor <= ?
-                        """,
-                    arguments: [cursor, operation?.rawValue, Self.remoteName, cursor])
-                return report
-            }
+            // Local writes go first (``WriterIntent``): when one is waiting, what is applied so
+            // far is committed, and the rest goes in another transaction once it is done. The
+            // cursor moves with the last one only; applying again what was committed is harmless.
+            let intent = WriterIntent(replicaPath: path)
+            var total = ApplyReport()
+            var next = changesets.startIndex
+            repeat {
+                let rest = changesets[next...]
+                let report = try database.write { db in
+                    let report = try self.apply(rest, origin: .server, db, pause: { intent?.writerWaiting() ?? false })
+                    if report.changesets == rest.count {
+                        try db.execute(
+                            sql: """
+                                UPDATE remotes SET pull_cursor = ?, cursor_operation = coalesce(?, cursor_operation)
+                                WHERE name = ? AND pull_cursor <= ?
+                                """,
+                            arguments: [cursor, operation?.rawValue, Self.remoteName, cursor])
+                    }
+                    return report
+                }
+                total.add(report)
+                next += report.changesets
+                if next < changesets.endIndex { intent?.waitForWriters() }
+            } while next < changesets.endIndex
+            return total
         }
     }
 

@@ -216,14 +216,17 @@ public final class LocalReplica: Sendable {
         _ body: (Database, inout ChangesetBuilder) throws -> T
     ) throws(ReplicaError) -> (Changeset?, T) {
         try ReplicaError.guarded {
-            try database.write { db in
-                let identity = try Self.identity(db, path: path)
-                var builder = identity.changesetBuilder(now: wallClock.milliseconds())
-                let result = try body(db, &builder)
-                guard let changeset = try builder.build() else { return (nil, result) }
-                _ = try OperationApplier(db: db, now: wallClock.milliseconds()).apply(changeset, origin: .local)
-                try Self.store(clock: builder.clock, db)
-                return (changeset, result)
+            // A pull being applied lets this write go first (``WriterIntent``).
+            try WriterIntent.announcing(replicaPath: path) {
+                try database.write { db in
+                    let identity = try Self.identity(db, path: path)
+                    var builder = identity.changesetBuilder(now: wallClock.milliseconds())
+                    let result = try body(db, &builder)
+                    guard let changeset = try builder.build() else { return (nil, result) }
+                    _ = try OperationApplier(db: db, now: wallClock.milliseconds()).apply(changeset, origin: .local)
+                    try Self.store(clock: builder.clock, db)
+                    return (changeset, result)
+                }
             }
         }
     }

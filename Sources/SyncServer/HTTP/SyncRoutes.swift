@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import SyncCore
 
 /// The handlers of the sync protocol (`docs/protocol.md`, `/openapi.yaml`).
@@ -11,6 +12,7 @@ struct SyncRoutes: Sendable {
     let wallClock: any WallClock
     let weakKeys = WeakKeyCheck()
     let quota: PushQuota
+    let watch = LogWatch()
 
     // MARK: - Service
 
@@ -80,13 +82,19 @@ struct SyncRoutes: Sendable {
             quota.refund(user.name, bytes: body.readableBytes, operations: operations)
             throw error
         }
-        if outcome.accepted == 0 { quota.refund(user.name, bytes: body.readableBytes, operations: operations) }
+        if outcome.accepted == 0 {
+            quota.refund(user.name, bytes: body.readableBytes, operations: operations)
+        } else {
+            await watch.logGrew()
+        }
         metrics.pushed(outcome)
         return Responses.json(outcome, request: request)
     }
 
-    /// `GET /v1/pull?after=N&at=ID&limit=M`: operations after cursor N, whole changesets
-    /// only. `at`, when given, must be the content id of the operation at N.
+    /// `GET /v1/pull?after=N&at=ID&limit=M&wait=S`: operations after cursor N, whole
+    /// changesets only. `at`, when given, must be the content id of the operation at N.
+    /// With `wait`, a pull that finds nothing waits up to S seconds for something to arrive
+    /// (a long poll: `annot sync --watch`).
     func pull(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
         let parameters = request.uri.queryParameters
@@ -99,8 +107,20 @@ struct SyncRoutes: Sendable {
             let held = try await StoreCall.run { try await store.operationID(at: after) }
             guard held == at else { throw SyncServerError.cursorMismatch(after) }
         }
-        let page = try await StoreCall.run {
-            try await store.pull(after: after, limit: Int(limit), maxBytes: configuration.maxPullBytes)
+        let wait = try Self.integer(
+            parameters["wait"].map(String.init), name: "wait", default: 0, range: 0...Int64(configuration.maxPullWait))
+        let read = { try await StoreCall.run { try await store.pull(after: after, limit: Int(limit), maxBytes: configuration.maxPullBytes) } }
+        var page = try await read()
+        if wait > 0, page.operations.isEmpty {
+            // Woken by a push here, or looking at the store every interval for pushes that
+            // other instances took; a server shutting down answers at once.
+            let deadline = ContinuousClock.now + .seconds(wait)
+            while page.operations.isEmpty, !Task.isShuttingDownGracefully, !Task.isCancelled {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { break }
+                await watch.wait(upTo: min(left, configuration.longPollInterval))
+                page = try await read()
+            }
         }
         let identity = try await StoreCall.run { try await corpus.storeIdentity() }
         // The changes document is spliced from the stored canonical JSON, not re-encoded.
