@@ -79,12 +79,12 @@ struct LiveSyncBenchmark {
         guard !delays.isEmpty else { throw SyncBenchError("no tag reached the reader within 10 s") }
         func summary(_ values: [Double]) -> String {
             "median \(Statistics.milliseconds(Statistics.median(values))), "
-                + "p99 \(Statistics.milliseconds(Statistics.percentile(values, 0.99))), "
+                + "p99 \(Statistics.milliseconds(Statistics.percentile(values, 99))), "
                 + "max \(Statistics.milliseconds(values.max() ?? 0)) (\(values.count) tags)"
         }
         Output.row("manual syncs", "annot sync on the writer, then on the reader: " + summary(manual))
         Output.row("--watch", "tag on the writer to tag on the reader: " + summary(delays) + (missed > 0 ? ", \(missed) missed" : ""))
-        let p99 = Statistics.percentile(delays, 0.99)
+        let p99 = Statistics.percentile(delays, 99)
         Output.row(
             "ratio",
             "median --watch/manual = \(Statistics.format(Statistics.median(delays) / Statistics.median(manual))); "

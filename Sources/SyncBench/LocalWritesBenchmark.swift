@@ -78,15 +78,15 @@ struct LocalWritesBenchmark {
                 + "(\(Statistics.rate(sync.received, sync.seconds))) while \(during.count) annot tag ran")
         func summary(_ values: [Double]) -> String {
             "median \(Statistics.milliseconds(Statistics.median(values))), "
-                + "p99 \(Statistics.milliseconds(Statistics.percentile(values, 0.99))), "
+                + "p99 \(Statistics.milliseconds(Statistics.percentile(values, 99))), "
                 + "max \(Statistics.milliseconds(values.max() ?? 0)) (\(values.count) runs)"
         }
         Output.row("annot tag, idle", summary(idle))
         Output.row("annot tag, during", summary(during))
-        let p99 = Statistics.percentile(during, 0.99)
+        let p99 = Statistics.percentile(during, 99)
         Output.row(
             "ratio",
-            "p99 during/idle = \(Statistics.format(p99 / Statistics.percentile(idle, 0.99))), "
+            "p99 during/idle = \(Statistics.format(p99 / Statistics.percentile(idle, 99))), "
                 + "median during/idle = \(Statistics.format(Statistics.median(during) / Statistics.median(idle))); "
                 + "goal p99 during <= 100 ms: \(p99 <= 0.1 ? "met" : "NOT met")")
     }
