@@ -77,11 +77,7 @@ struct LiveSyncBenchmark {
             try await Task.sleep(for: .milliseconds(Int.random(in: 100...400)))
         }
         guard !delays.isEmpty else { throw SyncBenchError("no tag reached the reader within 10 s") }
-        func summary(_ values: [Double]) -> String {
-            "median \(Statistics.milliseconds(Statistics.median(values))), "
-                + "p99 \(Statistics.milliseconds(Statistics.percentile(values, 99))), "
-                + "max \(Statistics.milliseconds(values.max() ?? 0)) (\(values.count) tags)"
-        }
+        func summary(_ values: [Double]) -> String { Statistics.latencies(values, of: "tags") }
         Output.row("manual syncs", "annot sync on the writer, then on the reader: " + summary(manual))
         Output.row("--watch", "tag on the writer to tag on the reader: " + summary(delays) + (missed > 0 ? ", \(missed) missed" : ""))
         let p99 = Statistics.percentile(delays, 99)

@@ -76,11 +76,7 @@ struct LocalWritesBenchmark {
             "catch-up",
             "annot sync received \(Statistics.count(sync.received)) operations in \(Statistics.format(sync.seconds, 1)) s "
                 + "(\(Statistics.rate(sync.received, sync.seconds))) while \(during.count) annot tag ran")
-        func summary(_ values: [Double]) -> String {
-            "median \(Statistics.milliseconds(Statistics.median(values))), "
-                + "p99 \(Statistics.milliseconds(Statistics.percentile(values, 99))), "
-                + "max \(Statistics.milliseconds(values.max() ?? 0)) (\(values.count) runs)"
-        }
+        func summary(_ values: [Double]) -> String { Statistics.latencies(values, of: "runs") }
         Output.row("annot tag, idle", summary(idle))
         Output.row("annot tag, during", summary(during))
         let p99 = Statistics.percentile(during, 99)
