@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import HummingbirdTesting
 import SyncCore
-import SyncServer
+@testable import SyncServer
 import Testing
 
 /// Several `syncd` instances on one PostgreSQL database, and PostgreSQL going away under
@@ -201,5 +201,95 @@ struct PostgresCluster {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1, errno == EINTR {}
         guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else { throw TestFailure("pg-test-cluster \(command) failed") }
+    }
+}
+
+/// The watermark of the PostgreSQL store (docs/protocol.md §15), one case at a time: a push
+/// in flight holds readers below its numbers, whoever committed after it, and a push that
+/// ended without committing holds nobody.
+@Suite(.timeLimit(.minutes(5)), .enabled(if: TestDatabase.adminURL != nil, "needs SYNCD_TEST_POSTGRES_URL"))
+struct PostgresWatermarkTests {
+    /// Given a push through one instance that has numbered its operations but not committed,
+    /// when a later push through another instance commits, then no reader sees the later one
+    /// until the first commits, and then sees both in order.
+    @Test func aPushInFlightHoldsEveryReaderBelowItsNumbers() async throws {
+        let database = try await TestStore(.postgres)
+        try await database.withInstance { slow in
+            try await database.withInstance { fast in
+                let early = ServerFixture.changesets(by: "alice", replica: "early", count: 2, perChangeset: 2)
+                let late = ServerFixture.changesets(by: "alice", replica: "late", count: 1, perChangeset: 3)
+                let gate = Gate()
+                let held = Task {
+                    try await PostgresChangeStore.$beforeCommit.withValue({ await gate.reached(); await gate.wait() }) {
+                        try await slow.push(early.map(EncodedChangeset.init), by: "alice")
+                    }
+                }
+                await gate.untilReached()
+                let outcome = try await fast.push(late.map(EncodedChangeset.init), by: "alice")
+                #expect(outcome.accepted == 3)
+                for instance in [fast, slow] {
+                    let page = try await instance.pull(after: 0, limit: 100)
+                    #expect(page.operations.isEmpty, "a reader saw operations numbered above a push in flight")
+                    #expect(page.cursor == 0)
+                }
+                await gate.open()
+                _ = try await held.value
+                let operations = try await ChangeStoreConformanceTests.pullAll(fast)
+                #expect(operations.map(\.seq) == Array(1...7))
+                let expected = (early + late).flatMap { $0.operations.map(\.canonicalJSON) }
+                #expect(operations.map(\.payload) == expected)
+            }
+        }
+    }
+
+    /// Given a reservation left by a push whose transaction ended without cleaning up (its
+    /// connection lost), when a reader comes, then it finds the reservation's lock free,
+    /// deletes it, and serves what was committed after it.
+    @Test func aReservationWhosePushEndedHoldsNobody() async throws {
+        let database = try await TestStore(.postgres)
+        try await database.withInstance { store in
+            let postgres = try #require(store as? PostgresChangeStore)
+            // A push that reserved 1...5 and died: its advisory lock is gone with it.
+            _ = try await PostgresChangeStore.reserve(5, token: 42, client: postgres.client, logger: Logger(label: "test"))
+            let changesets = ServerFixture.changesets(by: "alice", count: 2, perChangeset: 2)
+            _ = try await store.push(changesets.map(EncodedChangeset.init), by: "alice")
+            let page = try await store.pull(after: 0, limit: 100)
+            #expect(page.operations.map(\.seq) == [6, 7, 8, 9])
+            var left = 0
+            for try await count in try await postgres.client.query("SELECT count(*) FROM log_reservations").decode(Int.self) {
+                left = count
+            }
+            #expect(left == 0, "the dead reservation was not deleted")
+        }
+    }
+}
+
+/// A point a task stops at until the test opens it.
+actor Gate {
+    private var isReached = false
+    private var isOpen = false
+    private var reachWaiters: [CheckedContinuation<Void, Never>] = []
+    private var openWaiters: [CheckedContinuation<Void, Never>] = []
+
+    func reached() {
+        isReached = true
+        reachWaiters.forEach { $0.resume() }
+        reachWaiters = []
+    }
+
+    func untilReached() async {
+        if isReached { return }
+        await withCheckedContinuation { reachWaiters.append($0) }
+    }
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { openWaiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        openWaiters.forEach { $0.resume() }
+        openWaiters = []
     }
 }

@@ -6,15 +6,15 @@ import SyncCore
 
 /// The PostgreSQL store: several `syncd` instances can share one database.
 ///
-/// **Ordering.** PostgreSQL sequences can commit out of order: a transaction that took 41
-/// may commit after one that took 42, and a reader that pulled past 42 in between would
-/// skip 41 forever. This store hands out sequence numbers under a lock on the single row
-/// of `log_head`, held from numbering until commit. A push therefore numbers its
-/// operations only after every earlier push has committed and become visible, so the
-/// committed log is always a gap-free prefix of the sequence, and a pull can never miss an
-/// operation. Pushes from all instances serialize on that row for the span of one insert
-/// and commit; the ``GroupCommitter`` batches the pushes of one instance into one such
-/// transaction, so the lock is taken once per group, not once per request.
+/// **Ordering.** PostgreSQL transactions can commit out of order: a push that took 41 may
+/// commit after one that took 42, and a reader that pulled past 42 in between would skip 41
+/// forever. Pushes here do not wait for each other to number their operations: each
+/// reserves its numbers in a short transaction of its own (``reserve(_:token:client:logger:)``)
+/// and commits whenever it is done, and readers serve only what lies below every
+/// reservation still in flight (``watermark(_:logger:)``), so a pull can never step over an
+/// operation. The ``GroupCommitter`` still batches the pushes of one instance into one
+/// transaction, so that one durable commit serves many requests. docs/protocol.md §15
+/// has the proof; `PostgresInstancesTests` the tests.
 ///
 /// **Durability.** PostgreSQL's default `synchronous_commit = on`: a commit returns once
 /// its WAL record is on disk.
@@ -46,9 +46,7 @@ public final class PostgresChangeStore: ChangeStore {
         self.logger = logger
         let client = self.client
         let logger = self.logger
-        committer = GroupCommitter { pushes in
-            try await client.withTransaction(logger: logger) { connection in try await Self.insert(pushes, connection, logger: logger) }
-        }
+        committer = GroupCommitter { pushes in try await Self.insert(pushes, client: client, logger: logger) }
     }
 
     public var services: [any Service] { [client] }
@@ -110,133 +108,240 @@ public final class PostgresChangeStore: ChangeStore {
         try await guarded { [committer] in try await committer.commit(changesets, by: user) }
     }
 
-    /// Stores a group of pushes in the caller's transaction, numbering the new operations
-    /// under the `log_head` lock; one outcome per push. Each push is admitted against
-    /// everything committed before the lock and everything the pushes before it in the
-    /// group stored.
+    /// Stores a group of pushes in one transaction; one outcome per push.
+    ///
+    /// The transaction first takes a transaction-level advisory lock on a random token, then
+    /// admits each push against everything committed, reserves as many sequence numbers as
+    /// it has new operations (``reserve(_:token:)``, a short transaction of its own), inserts
+    /// them so numbered, and deletes its reservation as it commits. Readers serve nothing at
+    /// or above a reservation whose push holds its lock (``watermark(_:)``). Two pushes that
+    /// store the same operation at once meet at the unique index: the second fails and is
+    /// tried again, and then finds the first's operations held.
     static func insert(
-        _ pushes: [GroupCommitter.Push], _ connection: PostgresConnection, logger: Logger
+        _ pushes: [GroupCommitter.Push], client: PostgresClient, logger: Logger
     ) async throws -> [Result<SyncProtocol.PushOutcome, SyncServerError>] {
-        // 1. The ordered commit point: wait for every earlier push to commit.
-        var head: Int64 = 0
-        for try await seq in try await connection.query(
-            "SELECT seq FROM log_head WHERE singleton = 1 FOR UPDATE", logger: logger
-        ).decode(Int64.self) {
-            head = seq
-        }
-        // 2. What is already held (read after the lock: it sees every commit before ours).
-        let hlcs = pushes.flatMap { $0.changesets.flatMap { $0.operations.map(\.hlc) } }
-        var held: [String: PushAdmission.Held] = [:]
-        for try await (hlc, id, changeset) in try await connection.query(
-            "SELECT hlc, coalesce(id, ''), changeset FROM operations WHERE hlc = ANY(\(hlcs))", logger: logger
-        ).decode((String, String, String).self) {
-            held[hlc] = PushAdmission.Held(id: id, changeset: changeset)
-        }
-        let keys = Array(Set(pushes.flatMap { $0.changesets.map(\.key) }))
-        var owners: [String: String] = [:]
-        for try await (key, owner) in try await connection.query(
-            "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(keys))", logger: logger
-        ).decode((String, String).self) {
-            owners[key] = owner
-        }
-        // 3. Admit each push, then number and insert the new changesets in one statement each.
-        var seqs: [Int64] = []
-        var newHLCs: [String] = []
-        var ids: [String] = []
-        var changesetIDs: [String] = []
-        var authors: [String] = []
-        var payloads: [String] = []
-        var changesetRows: (ids: [String], keys: [String], signatures: [String], authors: [String]) = ([], [], [], [])
-        var bindings: (keys: [String], replicas: [String], users: [String]) = ([], [], [])
-        var outcomes: [Result<SyncProtocol.PushOutcome, SyncServerError>] = []
-        for push in pushes {
-            let admitted: (new: [EncodedChangeset], duplicates: Int)
+        var attempt = 0
+        while true {
+            attempt += 1
             do {
-                admitted = try PushAdmission.admit(push.changesets, by: push.user, held: held, owners: owners)
-            } catch let error as SyncServerError {
-                outcomes.append(.failure(error))
+                return try await insertOnce(pushes, client: client, logger: logger)
+            } catch let error where attempt < 3 && Self.isUniqueViolation(error) {
                 continue
             }
-            var accepted = 0
-            for changeset in admitted.new {
-                if owners[changeset.key] == nil {
-                    owners[changeset.key] = push.user
-                    bindings.keys.append(changeset.key)
-                    bindings.replicas.append(changeset.replica)
-                    bindings.users.append(push.user)
+        }
+    }
+
+    private static func insertOnce(
+        _ pushes: [GroupCommitter.Push], client: PostgresClient, logger: Logger
+    ) async throws -> [Result<SyncProtocol.PushOutcome, SyncServerError>] {
+        var reservation: ClosedRange<Int64>?
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                let token = Int64.random(in: .min ... .max)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(token))", logger: logger)
+                // 1. What is already held: every push committed before this statement.
+                let hlcs = pushes.flatMap { $0.changesets.flatMap { $0.operations.map(\.hlc) } }
+                var held: [String: PushAdmission.Held] = [:]
+                for try await (hlc, id, changeset) in try await connection.query(
+                    "SELECT hlc, coalesce(id, ''), changeset FROM operations WHERE hlc = ANY(\(hlcs))", logger: logger
+                ).decode((String, String, String).self) {
+                    held[hlc] = PushAdmission.Held(id: id, changeset: changeset)
                 }
-                changesetRows.ids.append(changeset.id)
-                changesetRows.keys.append(changeset.key)
-                changesetRows.signatures.append(changeset.signature)
-                changesetRows.authors.append(changeset.author)
-                for operation in changeset.operations {
-                    held[operation.hlc] = PushAdmission.Held(id: operation.id, changeset: changeset.id)
-                    head += 1
-                    seqs.append(head)
-                    newHLCs.append(operation.hlc)
-                    ids.append(operation.id)
-                    changesetIDs.append(changeset.id)
-                    authors.append(changeset.author)
-                    payloads.append(operation.payload)
-                    accepted += 1
+                let keys = Array(Set(pushes.flatMap { $0.changesets.map(\.key) }))
+                var owners: [String: String] = [:]
+                for try await (key, owner) in try await connection.query(
+                    "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(keys))", logger: logger
+                ).decode((String, String).self) {
+                    owners[key] = owner
                 }
+                // 2. Admit each push; what is new is numbered once its count is known.
+                var admittedNew: [(push: Int, changeset: EncodedChangeset)] = []
+                var bindings: (keys: [String], replicas: [String], users: [String]) = ([], [], [])
+                var outcomes: [Result<(accepted: Int, duplicates: Int), SyncServerError>] = []
+                for (index, push) in pushes.enumerated() {
+                    let admitted: (new: [EncodedChangeset], duplicates: Int)
+                    do {
+                        admitted = try PushAdmission.admit(push.changesets, by: push.user, held: held, owners: owners)
+                    } catch let error as SyncServerError {
+                        outcomes.append(.failure(error))
+                        continue
+                    }
+                    var accepted = 0
+                    for changeset in admitted.new {
+                        if owners[changeset.key] == nil {
+                            owners[changeset.key] = push.user
+                            bindings.keys.append(changeset.key)
+                            bindings.replicas.append(changeset.replica)
+                            bindings.users.append(push.user)
+                        }
+                        for operation in changeset.operations {
+                            held[operation.hlc] = PushAdmission.Held(id: operation.id, changeset: changeset.id)
+                        }
+                        admittedNew.append((index, changeset))
+                        accepted += changeset.operations.count
+                    }
+                    outcomes.append(.success((accepted, admitted.duplicates)))
+                }
+                if !bindings.keys.isEmpty {
+                    let now = Self.now()
+                    try await connection.query(
+                        """
+                        INSERT INTO replica_keys (key, replica, user_name, bound_at)
+                        SELECT k, r, u, \(now) FROM unnest(\(bindings.keys)::text[], \(bindings.replicas)::text[], \(bindings.users)::text[]) AS t(k, r, u)
+                        ON CONFLICT DO NOTHING
+                        """, logger: logger)
+                    // A claim of one of these keys by another user may have committed since
+                    // the owners were read: a wrong owner would be a forgery, so check.
+                    for try await (key, owner) in try await connection.query(
+                        "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(bindings.keys))", logger: logger
+                    ).decode((String, String).self) where owners[key] != owner {
+                        throw StoreUnavailable(reason: "key \(key.prefix(16))… was claimed concurrently; push again")
+                    }
+                }
+                // 3. Number the new operations from a reservation, insert them, and let the
+                //    reservation go with the commit.
+                let count = admittedNew.reduce(0) { $0 + $1.changeset.operations.count }
+                if count > 0 {
+                    let range = try await reserve(Int64(count), token: token, client: client, logger: logger)
+                    reservation = range
+                    var seq = range.lowerBound
+                    var rows = (seqs: [Int64](), hlcs: [String](), ids: [String](), changesets: [String](), authors: [String](), payloads: [String]())
+                    var changesetRows = (ids: [String](), keys: [String](), signatures: [String](), authors: [String]())
+                    for (_, changeset) in admittedNew {
+                        changesetRows.ids.append(changeset.id)
+                        changesetRows.keys.append(changeset.key)
+                        changesetRows.signatures.append(changeset.signature)
+                        changesetRows.authors.append(changeset.author)
+                        for operation in changeset.operations {
+                            rows.seqs.append(seq)
+                            rows.hlcs.append(operation.hlc)
+                            rows.ids.append(operation.id)
+                            rows.changesets.append(changeset.id)
+                            rows.authors.append(changeset.author)
+                            rows.payloads.append(operation.payload)
+                            seq += 1
+                        }
+                    }
+                    let now = Self.now()
+                    try await connection.query(
+                        """
+                        INSERT INTO changesets (id, key, signature, author)
+                        SELECT i, k, s, a FROM unnest(\(changesetRows.ids)::text[], \(changesetRows.keys)::text[], \(changesetRows.signatures)::text[], \(changesetRows.authors)::text[]) AS t(i, k, s, a)
+                        """, logger: logger)
+                    try await connection.query(
+                        """
+                        INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
+                        SELECT s, h, i, c, a, p, \(now) FROM unnest(\(rows.seqs)::bigint[], \(rows.hlcs)::text[], \(rows.ids)::text[], \(rows.changesets)::text[], \(rows.authors)::text[], \(rows.payloads)::text[]) AS t(s, h, i, c, a, p)
+                        """, logger: logger)
+                    try await connection.query("DELETE FROM log_reservations WHERE first = \(range.lowerBound)", logger: logger)
+                }
+                if let hook = Self.beforeCommit { try await hook() }
+                var head: Int64 = 0
+                for try await value in try await connection.query("SELECT coalesce(max(seq), 0) FROM operations", logger: logger)
+                    .decode(Int64.self)
+                {
+                    head = value
+                }
+                return outcomes.map { $0.map { SyncProtocol.PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) } }
             }
-            outcomes.append(.success(SyncProtocol.PushOutcome(accepted: accepted, duplicates: admitted.duplicates, head: 0)))
-        }
-        if !bindings.keys.isEmpty {
-            let now = now()
-            try await connection.query(
-                """
-                INSERT INTO replica_keys (key, replica, user_name, bound_at)
-                SELECT k, r, u, \(now) FROM unnest(\(bindings.keys)::text[], \(bindings.replicas)::text[], \(bindings.users)::text[]) AS t(k, r, u)
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-            // Claims take the log lock too, so none can have bound one of these keys in the
-            // meantime; checked all the same, since a wrong owner would be a forgery.
-            for try await (key, owner) in try await connection.query(
-                "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(bindings.keys))", logger: logger
-            ).decode((String, String).self) where owners[key] != owner {
-                throw StoreUnavailable(reason: "key \(key.prefix(16))… was claimed concurrently; push again")
+        } catch {
+            // A reservation whose push failed is found dead by the next reader anyway (its
+            // lock went with the transaction); deleting it now just saves that reader a look.
+            if let reservation {
+                _ = try? await client.query("DELETE FROM log_reservations WHERE first = \(reservation.lowerBound)", logger: logger)
             }
+            throw error
         }
-        if !seqs.isEmpty {
-            let now = now()
-            try await connection.query(
+    }
+
+    /// Runs in a push's transaction just before it commits, for tests that hold a push in
+    /// flight; `nil` (no hook) everywhere else.
+    @TaskLocal static var beforeCommit: (@Sendable () async throws -> Void)?
+
+    /// Reserves `count` sequence numbers for the push whose transaction holds the advisory
+    /// lock `token`, in a transaction of its own that commits at once: the reservation must
+    /// be visible to readers before the push's operations can be. The `log_head` row is
+    /// locked only for this short transaction. It commits without waiting for its WAL to be
+    /// flushed (nothing is lost if it is: the push it serves has not committed either, and
+    /// the push's own durable commit flushes it).
+    static func reserve(_ count: Int64, token: Int64, client: PostgresClient, logger: Logger) async throws -> ClosedRange<Int64> {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET LOCAL synchronous_commit TO OFF", logger: logger)
+            for try await first in try await connection.query(
                 """
-                INSERT INTO changesets (id, key, signature, author)
-                SELECT i, k, s, a FROM unnest(\(changesetRows.ids)::text[], \(changesetRows.keys)::text[], \(changesetRows.signatures)::text[], \(changesetRows.authors)::text[]) AS t(i, k, s, a)
-                """, logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
-                SELECT s, h, i, c, a, p, \(now) FROM unnest(\(seqs)::bigint[], \(newHLCs)::text[], \(ids)::text[], \(changesetIDs)::text[], \(authors)::text[], \(payloads)::text[]) AS t(s, h, i, c, a, p)
-                """, logger: logger)
-            try await connection.query("UPDATE log_head SET seq = \(head) WHERE singleton = 1", logger: logger)
+                WITH head AS (UPDATE log_head SET seq = seq + \(count) WHERE singleton = 1 RETURNING seq)
+                INSERT INTO log_reservations (first, last, token, reserved_at)
+                SELECT seq - \(count) + 1, seq, \(token), \(Self.now()) FROM head RETURNING first
+                """, logger: logger
+            ).decode(Int64.self) {
+                return first...(first + count - 1)
+            }
+            throw StoreUnavailable(reason: "the log_head row is missing")
         }
-        return outcomes.map { $0.map { SyncProtocol.PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) } }
+    }
+
+    /// The greatest sequence number a reader may serve now: no operation at or below it can
+    /// still be committed later. Run first in a reader's transaction; the operations read by
+    /// its later statements (each with a snapshot of its own) are then complete up to it.
+    ///
+    /// It reads the head and the reservations in one snapshot, and tries each reservation's
+    /// lock: a push that holds it may still commit, so the watermark stays below its first
+    /// number; a free lock means the push has ended, committed (and then visible to the
+    /// statements that follow) or not (and then never), and its row is deleted.
+    /// docs/protocol.md §15 has the proof.
+    static func watermark(_ connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        var head: Int64 = 0
+        var inFlight = Int64.max
+        var ended: [Int64] = []
+        for try await (seq, first, free) in try await connection.query(
+            "SELECT h.seq, r.first, pg_try_advisory_xact_lock(r.token) FROM log_head h LEFT JOIN log_reservations r ON true",
+            logger: logger
+        ).decode((Int64, Int64?, Bool?).self) {
+            head = seq
+            guard let first else { continue }
+            if free == true { ended.append(first) } else { inFlight = min(inFlight, first - 1) }
+        }
+        if !ended.isEmpty {
+            try await connection.query("DELETE FROM log_reservations WHERE first = ANY(\(ended))", logger: logger)
+        }
+        return min(head, inFlight)
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PostgresTransactionError {
+            return [error.closureError, error.commitError].contains { $0.map(isUniqueViolation) ?? false }
+        }
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return error.serverInfo?[.sqlState] == PostgresError.Code.uniqueViolation.raw
     }
 
     public func pull(after cursor: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
         try await guarded { [client, logger] in
-            // The log in sequence order, in batches, until the page is complete.
-            var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)
-            var after = cursor
-            let batch = min(limit + 1, 500)
-            while true {
-                let rows = try await Self.operations(
-                    client, logger, "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) ORDER BY o.seq LIMIT \(batch)")
-                for operation in rows {
-                    guard builder.offer(operation) else { return builder.page() }
+            try await client.withTransaction(logger: logger) { connection in
+                let watermark = try await Self.watermark(connection, logger: logger)
+                // The log in sequence order up to the watermark, in batches, until the page is complete.
+                var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)
+                var after = cursor
+                let batch = min(limit + 1, 500)
+                while after < watermark {
+                    let rows = try await Self.operations(
+                        connection, logger,
+                        "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) AND o.seq <= \(watermark) ORDER BY o.seq LIMIT \(batch)"
+                    )
+                    for operation in rows {
+                        guard builder.offer(operation) else { return builder.page() }
+                    }
+                    guard rows.count == batch, let last = rows.last else { return builder.page() }
+                    after = last.seq
                 }
-                guard rows.count == batch, let last = rows.last else { return builder.page() }
-                after = last.seq
+                return builder.page()
             }
         }
     }
 
-    private static func operations(_ client: PostgresClient, _ logger: Logger, _ query: PostgresQuery) async throws -> [StoredOperation] {
+    private static func operations(_ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery) async throws -> [StoredOperation] {
         var operations: [StoredOperation] = []
-        for try await (seq, changeset, key, signature, payload) in try await client.query(query, logger: logger)
+        for try await (seq, changeset, key, signature, payload) in try await connection.query(query, logger: logger)
             .decode((Int64, String, String, String, String).self)
         {
             operations.append(StoredOperation(seq: seq, changeset: changeset, key: key, signature: signature, payload: payload))
@@ -255,12 +360,11 @@ public final class PostgresChangeStore: ChangeStore {
         }
     }
 
-    /// Claims take the `log_head` lock, as pushes do, so that a claim and a push that binds
-    /// the same key never race (a push reads the owners of its keys under that lock).
+    /// A claim and a push that binds the same key meet at the key's unique index: the one
+    /// that inserts second waits for the first to end, then reads its owner.
     public func claim(key: ReplicaKey, for user: String) async throws -> String {
         try await guarded { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT seq FROM log_head WHERE singleton = 1 FOR UPDATE", logger: logger)
                 try await connection.query(
                     """
                     INSERT INTO replica_keys (key, replica, user_name, bound_at)
