@@ -168,11 +168,11 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         // Helpers every test target shares: temporary folders, failures, the sample corpus.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSwift),
+        .target(name: "TestSupport", dependencies: ["SyncCore", "SeededRandom"], path: "Tests/TestSupport", swiftSettings: strictSwift),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServer", "SyncCore", "TestSupport",
+                "SyncServer", "SyncCore", "SeededRandom", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -11,11 +11,11 @@ public enum SyncServer {
         store: any ChangeStore,
         configuration: SyncServerConfiguration = .init(),
         metrics: SyncMetrics = .init(),
-        wallClock: any WallClock = ServerWallClock()
+        wallClock: any WallClock = ServerWallClock(),
+        view: MergedView? = nil
     ) -> Router<SyncRequestContext> {
-        let corpus = MergedCorpus(store: store)
         let routes = SyncRoutes(
-            store: store, corpus: corpus, configuration: configuration, metrics: metrics, wallClock: wallClock,
+            store: store, view: view ?? MergedView(store: store), configuration: configuration, metrics: metrics, wallClock: wallClock,
             quota: PushQuota(configuration.quota))
         let router = Router(context: SyncRequestContext.self)
         // One structured log line per request at debug level (`syncd serve --log-level debug`);
@@ -48,7 +48,8 @@ public enum SyncServer {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let metrics = SyncMetrics()
-        let router = buildRouter(store: store, configuration: configuration, metrics: metrics)
+        let view = MergedView(store: store)
+        let router = buildRouter(store: store, configuration: configuration, metrics: metrics, view: view)
         let connections = ConnectionTable(limit: configuration.effectiveMaxConnections) { open, evicted in
             metrics.connections(open: open, evicted: evicted)
         }
@@ -61,7 +62,11 @@ public enum SyncServer {
             logger: logger
         )
         // Runs with the store's services (its connection pool) already started.
-        app.beforeServerStarts { try await store.prepare() }
+        app.beforeServerStarts {
+            try await store.prepare()
+            // A view behind its log (after an upgrade) catches up in the background.
+            view.nudge()
+        }
         return app
     }
 }

@@ -30,6 +30,53 @@ struct CorpusStateConvergenceTests {
     }
 }
 
+/// Property: every piece of the corpus (``CorpusEntity``) resolves from the operations about
+/// it alone exactly as from the whole log, and the pieces and codes an operation is found
+/// to be about cover the whole snapshot: what the server's merged view relies on.
+@Suite(.timeLimit(.minutes(10)), .serialized)
+struct CorpusEntityTests {
+    @Test(arguments: CorpusStateConvergenceTests.seeds.prefix(300))
+    func eachPieceResolvesFromItsOwnOperations(seed: UInt64) {
+        // Given a random history and its reference merge,
+        var random = SplitMix64(seed: seed)
+        let operations = RandomWorkload.operations(count: 60, replicas: 3, random: &random)
+        var reference = CorpusState()
+        for operation in operations { reference.apply(operation) }
+        // when the operations are sorted by the pieces they are about,
+        var byEntity: [CorpusEntity: [SyncOperation]] = [:]
+        var mentions: [TagName: CodeMention] = [:]
+        for operation in operations {
+            let (entities, named) = CorpusState.entities(of: operation)
+            for entity in entities { byEntity[entity, default: []].append(operation) }
+            for (tag, mention) in named where mentions[tag].map({ mention.timestamp < $0.timestamp }) ?? true {
+                mentions[tag] = mention
+            }
+        }
+        // then each piece, merged from its own operations in any order, resolves as in the whole,
+        for (entity, about) in byEntity {
+            var partial = CorpusState()
+            for operation in about.shuffled(using: &random) { partial.apply(operation) }
+            #expect(partial.resolve(entity) == reference.resolve(entity), "\(entity) differs: replay with CONVERGENCE_SEED=\(seed)")
+        }
+        // and every piece of the snapshot is one the operations were found to be about.
+        let snapshot = reference.snapshot()
+        for article in snapshot.articles { #expect(byEntity[.article(article.id)] != nil) }
+        for note in snapshot.notes { #expect(byEntity[.note(note.id)] != nil) }
+        for highlight in snapshot.highlights { #expect(byEntity[.highlight(highlight.id)] != nil) }
+        for tagging in snapshot.tags {
+            #expect(byEntity[.coding(article: tagging.article, tag: tagging.tag, highlight: tagging.highlight)] != nil)
+        }
+        for status in snapshot.statuses { #expect(byEntity[.status(article: status.article, user: status.user)] != nil) }
+        for decision in snapshot.decisions {
+            #expect(byEntity[.decision(DecisionKey(article: decision.article, tag: decision.tag, highlight: decision.highlight))] != nil)
+        }
+        #expect(Set(snapshot.codes.map(\.id)) == Set(mentions.keys))
+        for code in snapshot.codes {
+            #expect(mentions[code.id] == CodeMention(timestamp: code.created, author: code.createdBy))
+        }
+    }
+}
+
 /// Random but causally plausible operations from several replicas: each replica builds on
 /// what it has seen so far, and replicas see each other's work only now and then, so that
 /// concurrent adds and removes, and concurrent edits and deletes, happen often.

@@ -293,3 +293,61 @@ actor Gate {
         openWaiters = []
     }
 }
+
+/// Two `syncd` instances on one PostgreSQL database, through their routers: one merged view
+/// in the store, and a long poll on one instance woken by a push on the other.
+@Suite(.timeLimit(.minutes(5)), .enabled(if: TestDatabase.adminURL != nil, "needs SYNCD_TEST_POSTGRES_URL"))
+struct PostgresSharedViewTests {
+    static func app(_ store: any ChangeStore) -> some ApplicationProtocol {
+        var app = Application(router: SyncServer.buildRouter(store: store, wallClock: ManualWallClock(milliseconds: ServerFixture.now)), services: store.services)
+        app.beforeServerStarts { try await store.prepare() }
+        return app
+    }
+
+    /// Given two instances, when a push lands on the first, then a read on the second shows it
+    /// at once (it moves the shared view on itself), and both export the same bytes.
+    @Test func everyInstanceReadsTheSameView() async throws {
+        let server = try await ServerFixture(.postgres)
+        let headers = ServerFixture.headers(token: server.aliceToken)
+        try await Self.app(try server.store.instance()).test(.router) { first in
+            try await Self.app(try server.store.instance()).test(.router) { second in
+                for round in 0..<3 {
+                    let changesets = ServerFixture.changesets(by: "alice", replica: "v\(round)", count: 2, start: ServerFixture.now - 30_000 + UInt64(round * 100), tag: "code\(round)-")
+                    try await first.execute(uri: "/v1/push", method: .post, headers: headers, body: ServerFixture.body(changesets)) {
+                        #expect($0.status == .ok)
+                    }
+                    let tags = try await second.execute(uri: "/v1/tags", method: .get, headers: headers)
+                    let listed = ReadRoutesTests.list(tags).compactMap { $0["tag"] as? String }
+                    #expect(listed.filter { $0.hasPrefix("code\(round)-") }.count == 2, "round \(round): \(listed)")
+                }
+                let one = try await first.execute(uri: "/v1/export", method: .get, headers: headers)
+                let other = try await second.execute(uri: "/v1/export", method: .get, headers: headers)
+                #expect(one.status == .ok)
+                #expect(Array(one.body.readableBytesView) == Array(other.body.readableBytesView))
+            }
+        }
+    }
+
+    /// Given a pull waiting on the second instance, when a push lands on the first, then the
+    /// pull answers with it within a second or two (the 250 ms look at the store), not at the
+    /// end of its wait.
+    @Test func aPushOnOneInstanceWakesALongPollOnAnother() async throws {
+        let server = try await ServerFixture(.postgres)
+        let headers = ServerFixture.headers(token: server.aliceToken)
+        try await Self.app(try server.store.instance()).test(.router) { first in
+            try await Self.app(try server.store.instance()).test(.router) { second in
+                let start = ContinuousClock.now
+                async let waiting = second.execute(uri: "/v1/pull?after=0&wait=20", method: .get, headers: headers)
+                try await Task.sleep(for: .milliseconds(500))
+                try await first.execute(
+                    uri: "/v1/push", method: .post, headers: headers, body: ServerFixture.body(ServerFixture.changesets(by: "alice", count: 1))
+                ) { #expect($0.status == .ok) }
+                let answer = try await waiting
+                let elapsed = ContinuousClock.now - start
+                let changes = try #require(ServerFixture.json(answer)["changes"] as? [String: Any])
+                #expect(try WireFormat.decode(document: changes).count == 1)
+                #expect(elapsed < .seconds(5), "the long poll answered after \(elapsed)")
+            }
+        }
+    }
+}

@@ -47,6 +47,12 @@ struct TestStore: Sendable {
         return try PostgresChangeStore(url: location, callTimeout: callTimeout, logger: logger)
     }
 
+    /// The store opened anew, as by a `syncd` restarted on it.
+    func reopened() throws -> any ChangeStore {
+        if kind == .sqlite { return try SQLiteChangeStore(directory: location) }
+        return try instance()
+    }
+
     /// Runs `body` with a ready instance: its services running, its schema migrated.
     func withInstance<T: Sendable>(
         callTimeout: Duration = .seconds(30), _ body: @escaping @Sendable (any ChangeStore) async throws -> T

@@ -294,47 +294,29 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
         public struct Iterator: IteratorProtocol {
             /// One piece of the document: a fixed text or one element of a list.
             private enum Piece {
-                case text(String)
-                case element(list: Int, index: Int)
+                case text([UInt8])
+                case element(list: CanonicalDocument.List, index: Int)
             }
 
             private let snapshot: CorpusSnapshot
             private let chunkBytes: Int
-            private let encoder: JSONEncoder
             private var pieces: [Piece] = []
             private var position = 0
 
             init(snapshot: CorpusSnapshot, chunkBytes: Int) {
                 self.snapshot = snapshot
                 self.chunkBytes = Swift.max(1, chunkBytes)
-                encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                // Keys in sorted order, as the encoder sorts them: articles, codes, decisions,
-                // format, highlights, notes, statuses, tags, version.
-                let counts = [
-                    snapshot.articles.count, snapshot.highlights.count, snapshot.notes.count, snapshot.tags.count,
-                    snapshot.codes.count, snapshot.decisions.count, snapshot.statuses.count,
-                ]
-                func list(_ name: String, _ number: Int) {
-                    pieces.append(.text("  \"\(name)\" : [\n"))
-                    if counts[number] == 0 { pieces.append(.text("\n")) }
-                    for index in 0..<counts[number] {
-                        if index > 0 { pieces.append(.text(",\n")) }
-                        pieces.append(.element(list: number, index: index))
+                pieces.append(.text(CanonicalDocument.opening))
+                for list in CanonicalDocument.List.allCases {
+                    let count = snapshot.count(of: list)
+                    pieces.append(.text(CanonicalDocument.open(list)))
+                    for index in 0..<count {
+                        if index > 0 { pieces.append(.text(CanonicalDocument.separator)) }
+                        pieces.append(.element(list: list, index: index))
                     }
-                    if counts[number] > 0 { pieces.append(.text("\n")) }
-                    pieces.append(.text("  ],\n"))
+                    pieces.append(.text(CanonicalDocument.close))
                 }
-                pieces.append(.text("{\n"))
-                list("articles", 0)
-                list("codes", 4)
-                list("decisions", 5)
-                pieces.append(.text("  \"format\" : \"annot-export\",\n"))
-                list("highlights", 1)
-                list("notes", 2)
-                list("statuses", 6)
-                list("tags", 3)
-                pieces.append(.text("  \"version\" : \(CorpusSnapshot.version)\n}\n"))
+                pieces.append(.text(CanonicalDocument.closing))
             }
 
             public mutating func next() -> Data? {
@@ -342,36 +324,38 @@ public struct CorpusSnapshot: Sendable, Hashable, Codable {
                 var chunk = Data()
                 while position < pieces.count, chunk.count < chunkBytes {
                     switch pieces[position] {
-                    case .text(let text): chunk.append(contentsOf: Array(text.utf8))
-                    case .element(let list, let index): append(list: list, index: index, to: &chunk)
+                    case .text(let text): chunk.append(contentsOf: text)
+                    case .element(let list, let index):
+                        CanonicalDocument.append(element: snapshot.encodedElement(list, index), to: &chunk)
                     }
                     position += 1
                 }
                 return chunk
             }
+        }
+    }
 
-            private func append(list: Int, index: Int, to chunk: inout Data) {
-                // Encoding plain strings and integers cannot fail.
-                let encoded: Data =
-                    switch list {
-                    case 0: try! encoder.encode(snapshot.articles[index])
-                    case 1: try! encoder.encode(snapshot.highlights[index])
-                    case 2: try! encoder.encode(snapshot.notes[index])
-                    case 3: try! encoder.encode(snapshot.tags[index])
-                    case 4: try! encoder.encode(snapshot.codes[index])
-                    case 5: try! encoder.encode(snapshot.decisions[index])
-                    default: try! encoder.encode(snapshot.statuses[index])
-                    }
-                // Indented by two levels: four spaces at the start of every line but the empty
-                // ones (the encoder writes an empty list as `[`, an empty line, `]`).
-                chunk.append(contentsOf: [0x20, 0x20, 0x20, 0x20])
-                var previous: UInt8 = 0
-                for byte in encoded {
-                    if previous == 0x0A, byte != 0x0A { chunk.append(contentsOf: [0x20, 0x20, 0x20, 0x20]) }
-                    chunk.append(byte)
-                    previous = byte
-                }
-            }
+    func count(of list: CanonicalDocument.List) -> Int {
+        switch list {
+        case .articles: articles.count
+        case .codes: codes.count
+        case .decisions: decisions.count
+        case .highlights: highlights.count
+        case .notes: notes.count
+        case .statuses: statuses.count
+        case .tags: tags.count
+        }
+    }
+
+    func encodedElement(_ list: CanonicalDocument.List, _ index: Int) -> Data {
+        switch list {
+        case .articles: CanonicalDocument.encode(articles[index])
+        case .codes: CanonicalDocument.encode(codes[index])
+        case .decisions: CanonicalDocument.encode(decisions[index])
+        case .highlights: CanonicalDocument.encode(highlights[index])
+        case .notes: CanonicalDocument.encode(notes[index])
+        case .statuses: CanonicalDocument.encode(statuses[index])
+        case .tags: CanonicalDocument.encode(tags[index])
         }
     }
 }

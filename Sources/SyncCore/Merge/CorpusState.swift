@@ -35,12 +35,6 @@ public struct CorpusState: Sendable {
         let tag: TagName
     }
 
-    /// The first operation that named a code (or a code below it).
-    struct CodeMention: Sendable {
-        let timestamp: Timestamp
-        let author: UserName
-    }
-
     /// An edit's or deletion's supersession of one version, scoped to its note.
     struct NoteSupersession: Sendable, Hashable {
         let version: Timestamp
@@ -191,64 +185,32 @@ public struct CorpusState: Sendable {
         }.keys.sorted()
     }
 
-    /// The merged state, in canonical form.
+    /// The merged state, in canonical form: each piece resolved as ``resolve(_:)`` does,
+    /// coded spans kept while their highlight is live on the same article, and codes placed
+    /// in the codebook.
     public func snapshot() -> CorpusSnapshot {
-        var articles: [CorpusSnapshot.Article] = []
-        for (id, byText) in imports {
-            let all = byText.values.sorted { $0.timestamp < $1.timestamp }
-            let winner = all[0]
-            articles.append(
-                CorpusSnapshot.Article(
-                    id: id, title: winner.title, text: winner.text, importedBy: winner.author, imported: winner.timestamp,
-                    conflictingImports: all.dropFirst().map {
-                        CorpusSnapshot.ConflictingImport(hlc: $0.timestamp, author: $0.author, title: $0.title, text: $0.text)
-                    }
-                ))
-        }
+        let articles = imports.keys.compactMap(article)
         var tags: Set<CorpusSnapshot.Tagging> = []
         for (time, addition) in tagAdditions where !isRemoved(time, addition) {
-            if let highlight = addition.highlight {
+            if let span = addition.highlight {
                 // A span coding counts while its highlight is live, on the same article.
-                guard let creation = highlightCreations[highlight], creation.article == addition.article,
-                    !deletedHighlights.contains(highlight)
-                else { continue }
+                guard highlight(span)?.article == addition.article else { continue }
             }
             tags.insert(CorpusSnapshot.Tagging(article: addition.article, tag: addition.tag, highlight: addition.highlight))
         }
         let places = places()
         let codes = codeMentions.map { id, mention in
-            let name = TagResolution(heads: nameHeads(of: id))
-            let memo = NoteResolution(heads: memoHeads(of: id))
+            guard case .code(let registers) = resolve(.code(id)) else { preconditionFailure("a code resolves to registers") }
             let place = places[id]!
             return CorpusSnapshot.Code(
                 id: id, name: place.path, mergedInto: place.representative == id ? nil : place.representative,
-                created: mention.timestamp, createdBy: mention.author, memo: memo.winner?.body,
-                nameConflicts: name.losers.map(CorpusSnapshot.CodeVersion.init),
-                memoConflicts: (memo.winner == nil ? [] : memo.losers).map(CorpusSnapshot.NoteConflict.init))
+                created: mention.timestamp, createdBy: mention.author, memo: registers.memo,
+                nameConflicts: registers.nameConflicts, memoConflicts: registers.memoConflicts)
         }
-        var notes: [CorpusSnapshot.Note] = []
-        for (id, creation) in noteCreations {
-            let resolution = NoteResolution(heads: heads(of: id))
-            guard !resolution.isDeleted else { continue }
-            notes.append(
-                CorpusSnapshot.Note(
-                    id: id, article: creation.article, highlight: creation.highlight, replyTo: creation.replyTo,
-                    author: creation.author, created: creation.timestamp, resolution: resolution))
-        }
-        let highlights = highlightCreations.compactMap { id, creation -> CorpusSnapshot.Highlight? in
-            guard !deletedHighlights.contains(id) else { return nil }
-            return CorpusSnapshot.Highlight(
-                id: id, article: creation.article, author: creation.author, created: creation.timestamp,
-                selector: creation.selector)
-        }
-        let statuses = statuses.map { key, version in
-            CorpusSnapshot.Status(article: key.article, user: key.user, done: version.done, updated: version.timestamp)
-        }
-        let decisions = decisionVersions.keys.compactMap { key -> CorpusSnapshot.Decision? in
-            let resolution = NoteResolution(heads: decisionHeads(of: key))
-            guard resolution.winner != nil else { return nil }
-            return CorpusSnapshot.Decision(key: key, resolution: resolution)
-        }
+        let notes = noteCreations.keys.compactMap(note)
+        let highlights = highlightCreations.keys.compactMap(highlight)
+        let statuses = statuses.keys.compactMap(status)
+        let decisions = decisionVersions.keys.compactMap(decision)
         return CorpusSnapshot(
             articles: articles, codes: codes, tags: Array(tags), notes: notes, highlights: highlights, statuses: statuses,
             decisions: decisions)

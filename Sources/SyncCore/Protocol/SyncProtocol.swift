@@ -210,3 +210,52 @@ public enum SyncProtocol {
         public static let decisionForbidden = "decision_forbidden"
     }
 }
+
+extension SyncProtocol {
+    /// `GET /v1/articles`: one article of a page.
+    public struct ArticleListing: Sendable, Hashable, Codable {
+        public let id: String
+        public let title: String
+        /// The codes on the article as a whole, by their current paths.
+        public let tags: [String]
+        /// Live notes and highlights on the article.
+        public let notes: Int
+        public let highlights: Int
+
+        public init(id: String, title: String, tags: [String], notes: Int, highlights: Int) {
+            self.id = id
+            self.title = title
+            self.tags = tags
+            self.notes = notes
+            self.highlights = highlights
+        }
+    }
+
+    /// `GET /v1/articles/{id}`: one article with its annotations.
+    public struct ArticleDetail: Sendable, Hashable, Codable {
+        public let article: CorpusSnapshot.Article
+        /// The codes on the article as a whole, by their current paths.
+        public let tags: [String]
+        public let notes: [CorpusSnapshot.Note]
+        public let highlights: [CorpusSnapshot.Highlight]
+
+        public init(article: CorpusSnapshot.Article, tags: [String], notes: [CorpusSnapshot.Note], highlights: [CorpusSnapshot.Highlight]) {
+            self.article = article
+            self.tags = tags
+            self.notes = notes
+            self.highlights = highlights
+        }
+    }
+
+    /// `GET /v1/tags`: one code of the codebook (codes merged into it included) with the
+    /// number of articles it codes, as a whole or on a span.
+    public struct CodeCount: Sendable, Hashable, Codable {
+        public let tag: String
+        public let articles: Int
+
+        public init(tag: String, articles: Int) {
+            self.tag = tag
+            self.articles = articles
+        }
+    }
+}

@@ -4,7 +4,7 @@ import Hummingbird
 /// 405 answer (with `Allow`) for a known path asked with another method reads it too.
 enum Endpoint: CaseIterable, Sendable {
     case healthz, metrics, openAPI
-    case push, pull, keys, claimKey, articles, article, tags, export, addUser, listUsers, revokeUser
+    case push, pull, keys, claimKey, articles, article, tags, notes, export, addUser, listUsers, revokeUser
 
     /// The method and the path (`:name` is one path segment, given to the handler).
     var route: (method: HTTPRequest.Method, path: String) {
@@ -19,6 +19,7 @@ enum Endpoint: CaseIterable, Sendable {
         case .articles: (.get, "/v1/articles")
         case .article: (.get, "/v1/articles/:id")
         case .tags: (.get, "/v1/tags")
+        case .notes: (.get, "/v1/notes")
         case .export: (.get, "/v1/export")
         case .addUser: (.post, "/v1/users")
         case .listUsers: (.get, "/v1/users")
@@ -42,6 +43,7 @@ enum Endpoint: CaseIterable, Sendable {
         case .articles: routes.articles
         case .article: routes.article
         case .tags: routes.tags
+        case .notes: routes.notes
         case .export: routes.export
         case .addUser: routes.addUser
         case .listUsers: routes.listUsers

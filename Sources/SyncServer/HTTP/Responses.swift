@@ -29,8 +29,12 @@ enum Responses {
     }
 
     /// A JSON body written chunk by chunk as the client reads it (gzip-compressed as one
-    /// stream when the client accepts it), so that a large answer never sits whole in memory.
-    static func stream<Chunks: Sequence & Sendable>(_ chunks: Chunks, request: Request) -> Response where Chunks.Element == Data {
+    /// stream when the client accepts it), so that a large answer never sits whole in memory:
+    /// `produce` hands each chunk to the closure it is given, which returns once the chunk
+    /// is on its way.
+    static func stream(
+        request: Request, _ produce: @escaping @Sendable (_ emit: (ByteBuffer) async throws -> Void) async throws -> Void
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.vary] = "Accept-Encoding"
@@ -45,19 +49,18 @@ enum Responses {
                     try compressor.startStream()
                 }
                 defer { try? compressor?.finishStream() }
-                var iterator = chunks.makeIterator()
-                var next = iterator.next()
-                while let chunk = next {
-                    next = iterator.next()
-                    var buffer = ByteBuffer(data: chunk)
+                func send(_ bytes: ByteBuffer, last: Bool) async throws {
+                    var buffer = bytes
                     guard let compressor else {
-                        try await writer.write(buffer)
-                        continue
+                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                        return
                     }
                     var compressed: [ByteBuffer] = []
-                    try buffer.compressStream(with: compressor, flush: next == nil ? .finish : .no) { compressed.append($0) }
+                    try buffer.compressStream(with: compressor, flush: last ? .finish : .no) { compressed.append($0) }
                     for piece in compressed { try await writer.write(piece) }
                 }
+                try await produce { try await send($0, last: false) }
+                try await send(ByteBuffer(), last: true)
                 try await writer.finish(nil)
             })
     }

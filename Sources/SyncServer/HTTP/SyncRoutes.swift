@@ -1,18 +1,21 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import ServiceLifecycle
 import SyncCore
 
 /// The handlers of the sync protocol (`docs/protocol.md`, `/openapi.yaml`).
 struct SyncRoutes: Sendable {
     let store: any ChangeStore
-    let corpus: MergedCorpus
+    let view: MergedView
     let configuration: SyncServerConfiguration
     let metrics: SyncMetrics
     let wallClock: any WallClock
     let weakKeys = WeakKeyCheck()
     let quota: PushQuota
     let watch = LogWatch()
+    let storeIdentity = StoreIdentity()
 
     // MARK: - Service
 
@@ -86,6 +89,7 @@ struct SyncRoutes: Sendable {
             quota.refund(user.name, bytes: body.readableBytes, operations: operations)
         } else {
             await watch.logGrew()
+            view.nudge()
         }
         metrics.pushed(outcome)
         return Responses.json(outcome, request: request)
@@ -122,7 +126,7 @@ struct SyncRoutes: Sendable {
                 page = try await read()
             }
         }
-        let identity = try await StoreCall.run { try await corpus.storeIdentity() }
+        let identity = try await StoreCall.run { try await storeIdentity.value(store) }
         // The changes document is spliced from the stored canonical JSON, not re-encoded.
         let bytes = SyncProtocol.PullPage.encode(
             changes: WireFormat.document(rawChangesets: page.changesets), cursor: page.cursor, more: page.more, store: identity)
@@ -167,74 +171,147 @@ struct SyncRoutes: Sendable {
 
     // MARK: - The merged corpus
 
-    struct ArticleListing: Codable {
-        let id: String
-        let title: String
-        let tags: [String]
-        let notes: Int
-        let highlights: Int
+    /// How long a read waits for a merged view that is far behind the log (after an
+    /// upgrade or a restore) before answering 503 `view_behind`.
+    static let viewWait: Duration = .seconds(10)
+
+    /// The view, up to date with every push acknowledged before the request.
+    func currentView() async throws {
+        try await StoreCall.run { try await view.catchUp(within: Self.viewWait) }
     }
 
-    /// `GET /v1/articles`: every article with its tags and counts of notes and highlights.
+    /// The page size a request asks for (`limit`, 1 to ``ViewQuery/maxLimit``).
+    static func limit(_ parameters: FlatDictionary<Substring, Substring>) throws -> Int {
+        Int(try integer(parameters["limit"].map(String.init), name: "limit", default: Int64(ViewQuery.defaultLimit), range: 1...Int64(ViewQuery.maxLimit)))
+    }
+
+    /// A text parameter, absent when empty; at most 1,000 bytes.
+    static func text(_ parameters: FlatDictionary<Substring, Substring>, _ name: String) throws -> String? {
+        guard let value = parameters[Substring(name)].map(String.init), !value.isEmpty else { return nil }
+        guard value.utf8.count <= 1000, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw SyncServerError.badRequest("\(name) must be at most 1000 bytes, without control characters")
+        }
+        return value
+    }
+
+    /// `GET /v1/articles?tag=T&q=WORDS&after=ID&limit=N`: a page of articles by id, with
+    /// their codes and counts of notes and highlights; `Link: <…>; rel="next"` when more may follow.
     func articles(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
-        let snapshot = try await StoreCall.run { try await corpus.snapshot() }
-        let tags = Dictionary(grouping: snapshot.tags, by: \.article)
-        let notes = Dictionary(grouping: snapshot.notes, by: \.article)
-        let highlights = Dictionary(grouping: snapshot.highlights, by: \.article)
-        let listing = snapshot.articles.map { article in
-            ArticleListing(
-                id: article.id.rawValue, title: article.title, tags: (tags[article.id] ?? []).map(\.tag.rawValue),
-                notes: notes[article.id]?.count ?? 0, highlights: highlights[article.id]?.count ?? 0)
+        let parameters = request.uri.queryParameters
+        var query = ViewQuery.Articles(limit: try Self.limit(parameters))
+        if let tag = try Self.text(parameters, "tag") {
+            do { query.tag = try TagName.path(tag) } catch { throw SyncServerError.badRequest("tag: \(error)") }
         }
-        return Responses.json(listing, request: request)
+        query.text = try Self.text(parameters, "q")
+        query.after = try Self.text(parameters, "after")
+        try await currentView()
+        let page = try await StoreCall.run { try await store.viewArticles(query) }
+        var response = Responses.json(page, request: request)
+        if page.count == query.limit, let last = page.last {
+            Self.link(next: "/v1/articles", ["tag": query.tag, "q": query.text, "after": last.id, "limit": "\(query.limit)"], &response)
+        }
+        return response
     }
 
-    struct ArticleDetail: Codable {
-        let article: CorpusSnapshot.Article
-        let tags: [String]
-        let notes: [CorpusSnapshot.Note]
-        let highlights: [CorpusSnapshot.Highlight]
+    /// Sets `Link: <path?query>; rel="next"` (RFC 8288), the parameters percent-encoded.
+    static func link(next path: String, _ parameters: [String: String?], _ response: inout Response) {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = parameters.sorted { $0.key < $1.key }.compactMap { name, value in
+            value.map { "\(name)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }
+        }.joined(separator: "&")
+        response.headers[HTTPField.Name("Link")!] = "<\(path)?\(query)>; rel=\"next\""
     }
 
     /// `GET /v1/articles/{id}`: one article (id or unique prefix) with its annotations.
     func article(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
         let prefix = try context.parameters.require("id")
-        let snapshot = try await StoreCall.run { try await corpus.snapshot() }
-        let matches = snapshot.articles.filter { $0.id.rawValue == prefix || $0.id.rawValue.hasPrefix(prefix) }
-        let exact = matches.first { $0.id.rawValue == prefix }
-        guard let article = exact ?? (matches.count == 1 ? matches[0] : nil) else {
-            if matches.isEmpty { throw SyncServerError.notFound("no article matches '\(prefix)'") }
-            throw SyncServerError.conflict(
-                "article '\(prefix)' is ambiguous: it could be \(matches.prefix(8).map(\.id.rawValue).joined(separator: ", "))")
-        }
-        let detail = ArticleDetail(
-            article: article, tags: snapshot.tags.filter { $0.article == article.id }.map(\.tag.rawValue),
-            notes: snapshot.notes.filter { $0.article == article.id },
-            highlights: snapshot.highlights.filter { $0.article == article.id })
-        return Responses.json(detail, request: request)
+        guard (try? ArticleID(prefix)) != nil else { throw SyncServerError.notFound("no article matches '\(prefix.prefix(128))'") }
+        try await currentView()
+        return Responses.json(try await StoreCall.run { try await store.viewArticle(prefix) }, request: request)
     }
 
-    struct TagCount: Codable {
-        let tag: String
-        let articles: Int
-    }
-
-    /// `GET /v1/tags`: the tag vocabulary with article counts.
+    /// `GET /v1/tags?after=PATH&limit=N`: the codebook by path (codes merged into another
+    /// counted with it), each code with the number of articles it codes.
     func tags(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
-        let snapshot = try await StoreCall.run { try await corpus.snapshot() }
-        let counts = Dictionary(grouping: snapshot.tags, by: \.tag).map { TagCount(tag: $0.key.rawValue, articles: $0.value.count) }
-        return Responses.json(counts.sorted { $0.tag < $1.tag }, request: request)
+        let parameters = request.uri.queryParameters
+        let limit = try Self.limit(parameters)
+        let after = try Self.text(parameters, "after")
+        try await currentView()
+        let page = try await StoreCall.run { try await store.viewCodeCounts(after: after, limit: limit) }
+        var response = Responses.json(page, request: request)
+        if page.count == limit, let last = page.last {
+            Self.link(next: "/v1/tags", ["after": last.tag, "limit": "\(limit)"], &response)
+        }
+        return response
     }
 
-    /// `GET /v1/export`: the merged state in the canonical form of `annot export`, streamed:
-    /// each export holds one chunk of its own at a time, whatever the corpus' size.
+    /// `GET /v1/notes?article=ID&author=NAME&since=TIME&q=WORDS&after=HLC&limit=N`: live
+    /// notes by the time of their last change.
+    func notes(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        let parameters = request.uri.queryParameters
+        var query = ViewQuery.Notes(limit: try Self.limit(parameters))
+        query.article = try Self.text(parameters, "article")
+        query.author = try Self.text(parameters, "author")
+        query.text = try Self.text(parameters, "q")
+        if let since = try Self.text(parameters, "since") { query.since = try Self.timeBound(since, name: "since") }
+        if let after = try Self.text(parameters, "after") {
+            guard (try? Timestamp(parsing: after)) != nil else {
+                throw SyncServerError.badRequest("after must be the updated timestamp of the previous page's last note")
+            }
+            query.after = after
+        }
+        try await currentView()
+        let page = try await StoreCall.run { try await store.viewNotes(query) }
+        var response = Responses.json(page, request: request)
+        if page.count == query.limit, let last = page.last {
+            Self.link(
+                next: "/v1/notes",
+                [
+                    "article": query.article, "author": query.author, "since": try Self.text(parameters, "since"), "q": query.text,
+                    "after": last.updated.description, "limit": "\(query.limit)",
+                ], &response)
+        }
+        return response
+    }
+
+    /// A lower bound on timestamps, as their text sorts: from a timestamp, milliseconds
+    /// since 1970, or an ISO 8601 date and time (`2026-12-06T10:00:00Z`).
+    static func timeBound(_ text: String, name: String) throws -> String {
+        if let timestamp = try? Timestamp(parsing: text) { return timestamp.description }
+        var milliseconds: UInt64?
+        if let number = UInt64(text) {
+            milliseconds = number
+        } else {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let plain = ISO8601DateFormatter()
+            if let date = formatter.date(from: text) ?? plain.date(from: text), date.timeIntervalSince1970 >= 0 {
+                milliseconds = UInt64(date.timeIntervalSince1970 * 1000)
+            }
+        }
+        guard let milliseconds, milliseconds <= Timestamp.maxMilliseconds else {
+            throw SyncServerError.badRequest(
+                "\(name) must be a timestamp, milliseconds since 1970, or an ISO 8601 date and time such as 2026-12-06T10:00:00Z")
+        }
+        // The earliest timestamp of that millisecond sorts after this prefix of it.
+        let hex = String(milliseconds, radix: 16)
+        return String(repeating: "0", count: 12 - hex.count) + hex + "-00000000"
+    }
+
+    /// `GET /v1/export`: the merged state in the canonical form of `annot export`, streamed
+    /// from the store a page at a time: each export holds one page and one chunk.
     func export(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
         _ = try context.requireUser()
-        let snapshot = try await StoreCall.run { try await corpus.snapshot() }
-        return Responses.stream(snapshot.canonicalJSONChunks(), request: request)
+        try await currentView()
+        let store = store
+        return Responses.stream(request: request) { emit in
+            try await store.viewExport(chunkBytes: 64 * 1024, emit)
+        }
     }
 
     // MARK: - Users

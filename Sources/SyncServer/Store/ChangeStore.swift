@@ -6,7 +6,7 @@ import SyncCore
 ///
 /// Every method is atomic. A push is idempotent by changeset, and is durable (committed to
 /// disk) when it returns.
-public protocol ChangeStore: Sendable {
+public protocol ChangeStore: MergedViewStore {
     /// Where the store keeps its data, for people (a file path, or a URL without password).
     var location: String { get }
 

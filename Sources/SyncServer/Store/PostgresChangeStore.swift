@@ -29,7 +29,7 @@ public final class PostgresChangeStore: ChangeStore {
     public let location: String
     /// The longest a store call may take before it is reported unavailable.
     public let callTimeout: Duration
-    private let logger: Logger
+    let logger: Logger
     private let committer: GroupCommitter
 
     /// A key for `pg_advisory_xact_lock` that serializes schema migrations across instances.
@@ -460,7 +460,7 @@ public final class PostgresChangeStore: ChangeStore {
     /// connection to a database that is down may not notice cancellation at once). A push
     /// that times out may therefore still commit later: the 503 tells the client to send
     /// again, which is harmless since pushes are idempotent.
-    private func guarded<T: Sendable>(timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func guarded<T: Sendable>(timeout: Duration? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let timeout = timeout ?? callTimeout
         do {
             return try await withCheckedThrowingContinuation { continuation in
@@ -485,6 +485,9 @@ public final class PostgresChangeStore: ChangeStore {
             }
         } catch let error as StoreUnavailable {
             throw error
+        } catch let error as PostgresTransactionError where error.closureError is SyncServerError {
+            // A refusal decided inside a transaction (an unknown article, say), not a failure.
+            throw error.closureError!
         } catch {
             if let reason = Self.outage(error) { throw StoreUnavailable(reason: reason) }
             throw error

@@ -47,7 +47,7 @@ public final class SQLiteChangeStore: ChangeStore {
     /// Runs a store call, reporting a database that cannot serve right now (locked past the
     /// busy timeout, disk full, I/O error) as ``StoreUnavailable``: the client gets a 503
     /// and retries, rather than a 500.
-    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    func guarded<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as DatabaseError
