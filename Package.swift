@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way: SyncCore <- Replica <- annot, SyncCore <- SyncServer <- syncd;
-// SyncCore <- Exchange (file formats) <- Replica.
+// SyncCore <- Exchange (file formats) <- Replica; Replica, SyncServer <- Snapshots <- syncd
+// (the server's snapshots are made by a replica of its log).
 // `migrations/` at the top level is the one source of truth for every schema; the
 // EmbedMigrations build-tool plugin turns it into Swift source so installed binaries
 // carry their schema with them.
@@ -119,10 +120,21 @@ let package = Package(
             swiftSettings: strictSwift,
             plugins: ["EmbedMigrations"]
         ),
+        // The server's snapshots: a replica of its log (Replica's own code) that follows the
+        // store and publishes the files the router serves. Replica and SyncServer do not
+        // know each other; this glue knows both.
+        .target(
+            name: "Snapshots",
+            dependencies: [
+                "Replica", "SyncServer", "SyncCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .executableTarget(
             name: "syncd",
             dependencies: [
-                "SyncServer", "SyncCore", "StandardStreams",
+                "SyncServer", "Snapshots", "SyncCore", "StandardStreams",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -162,8 +174,9 @@ let package = Package(
         .testTarget(
             name: "ProtocolTests",
             dependencies: [
-                "Replica", "SyncServer", "SyncCore", "SeededRandom", "TestSupport",
+                "Replica", "SyncServer", "Snapshots", "SyncCore", "SeededRandom", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSwift
         ),

@@ -201,6 +201,80 @@ void ct_request(ct_session *session, const char *url, const char *method, const 
     if (!session) curl.easy_cleanup(handle);
 }
 
+typedef struct {
+    CURL *handle;
+    ct_sink sink;
+    void *context;
+    buffer error_body;
+    int status_known, success, aborted;
+} stream_state;
+
+static size_t stream_piece(char *pointer, size_t size, size_t count, void *context) {
+    stream_state *state = context;
+    size_t n = size * count;
+    if (!state->status_known) {
+        long status = 0;
+        curl.easy_getinfo(state->handle, CURLINFO_RESPONSE_CODE, &status);
+        state->success = status >= 200 && status < 300;
+        state->status_known = 1;
+    }
+    if (!state->success) return collect(pointer, size, count, &state->error_body);
+    if (state->sink(state->context, (const unsigned char *)pointer, n) != 0) {
+        state->aborted = 1;
+        return 0;
+    }
+    return n;
+}
+
+void ct_stream(ct_session *session, const char *url, const char *const *headers, size_t header_count,
+               long connect_timeout_ms, ct_sink sink, void *context, ct_response *out) {
+    memset(out, 0, sizeof *out);
+    if (ct_load(out->error, sizeof out->error) != 0) {
+        out->failure = CT_FAILURE_UNAVAILABLE;
+        return;
+    }
+    CURL *handle = session ? session->handle : NULL;
+    if (handle) {
+        curl.easy_reset(handle);
+    } else {
+        handle = curl.easy_init();
+        if (session) session->handle = handle;
+    }
+    if (!handle) {
+        out->failure = CT_FAILURE_OTHER;
+        snprintf(out->error, sizeof out->error, "libcurl could not make a request");
+        return;
+    }
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < header_count; i++) list = curl.slist_append(list, headers[i]);
+    stream_state state = {.handle = handle, .sink = sink, .context = context, .error_body = {.limit = 64 * 1024}};
+    char message[CURL_ERROR_SIZE] = {0};
+    curl.easy_setopt(handle, CURLOPT_URL, url);
+    curl.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(handle, CURLOPT_HTTPHEADER, list);
+    curl.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl.easy_setopt(handle, CURLOPT_WRITEFUNCTION, stream_piece);
+    curl.easy_setopt(handle, CURLOPT_WRITEDATA, &state);
+    curl.easy_setopt(handle, CURLOPT_ERRORBUFFER, message);
+    CURLcode code = curl.easy_perform(handle);
+    curl.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &out->status);
+    if (code == CURLE_OK || (!state.success && state.status_known && !state.error_body.too_large)) {
+        if (!state.success) {
+            out->body = state.error_body.data;
+            out->body_length = state.error_body.length;
+            state.error_body.data = NULL;
+        }
+    } else {
+        out->failure = state.aborted ? CT_FAILURE_ABORTED : classify(code);
+        snprintf(out->error, sizeof out->error, "%s", message[0] ? message : curl.easy_strerror(code));
+    }
+    free(state.error_body.data);
+    curl.slist_free_all(list);
+    if (!session) curl.easy_cleanup(handle);
+}
+
 void ct_response_free(ct_response *response) {
     free(response->body);
     response->body = NULL;

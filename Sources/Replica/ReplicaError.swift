@@ -76,6 +76,11 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
     case unknownKey(String)
     /// The server answered something the sync protocol does not allow.
     case protocolViolation(String)
+    /// A snapshot the server sent failed a check (docs/protocol.md §16); the replica is as
+    /// it was, and pulls the log instead.
+    case snapshotRefused(String)
+    /// The replica stayed in use by another process while this one wanted it alone.
+    case replicaBusy(String)
     /// Data rejected by the model: a bad tag, malformed changes, a clock too far ahead, ...
     case invalid(SyncCoreError)
     /// An SQLite failure (disk full, I/O error, database locked for too long, ...).
@@ -119,6 +124,8 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
         case .keyConflict: "key_conflict"
         case .unknownKey: "unknown_key"
         case .protocolViolation: "protocol_violation"
+        case .snapshotRefused: "snapshot_refused"
+        case .replicaBusy: "replica_busy"
         case .invalid(let error): error.code
         case .storage: "storage"
         }
@@ -201,6 +208,10 @@ public enum ReplicaError: Error, Sendable, CustomStringConvertible {
         case .unknownKey(let key):
             "no key \(key) in this replica's directory: 'annot key list' shows the keys"
         case .protocolViolation(let message):
+            message
+        case .snapshotRefused(let reason):
+            "the server's snapshot was refused: \(reason)"
+        case .replicaBusy(let message):
             message
         case .invalid(let error):
             error.description

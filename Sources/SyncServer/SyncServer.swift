@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SyncCore
 
 /// Builds the sync server: its router (shared by `syncd serve` and the router tests) and
@@ -12,10 +13,12 @@ public enum SyncServer {
         configuration: SyncServerConfiguration = .init(),
         metrics: SyncMetrics = .init(),
         wallClock: any WallClock = ServerWallClock(),
-        view: MergedView? = nil
+        view: MergedView? = nil,
+        snapshots: (any SnapshotProvider)? = nil
     ) -> Router<SyncRequestContext> {
         let routes = SyncRoutes(
-            store: store, view: view ?? MergedView(store: store), configuration: configuration, metrics: metrics, wallClock: wallClock,
+            store: store, view: view ?? MergedView(store: store), snapshots: snapshots, configuration: configuration, metrics: metrics,
+            wallClock: wallClock,
             quota: PushQuota(configuration.quota))
         let router = Router(context: SyncRequestContext.self)
         // One structured log line per request at debug level (`syncd serve --log-level debug`);
@@ -45,11 +48,12 @@ public enum SyncServer {
         store: any ChangeStore,
         configuration: SyncServerConfiguration,
         logger: Logger,
+        snapshots: (any SnapshotProvider & Service)? = nil,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let metrics = SyncMetrics()
         let view = MergedView(store: store)
-        let router = buildRouter(store: store, configuration: configuration, metrics: metrics, view: view)
+        let router = buildRouter(store: store, configuration: configuration, metrics: metrics, view: view, snapshots: snapshots)
         let connections = ConnectionTable(limit: configuration.effectiveMaxConnections) { open, evicted in
             metrics.connections(open: open, evicted: evicted)
         }
@@ -57,7 +61,7 @@ public enum SyncServer {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(table: connections, configuration: configuration)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "syncd"),
-            services: store.services,
+            services: store.services + (snapshots.map { [$0] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

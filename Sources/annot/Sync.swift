@@ -21,6 +21,13 @@ extension Annot {
                 to 30 s. It prints a line for each sync that moved something (with --json, one JSON \
                 object per line). Stop it with Ctrl-C (a second Ctrl-C stops at once; nothing is lost).
 
+                A new replica, or one that has not synced for an hour and is far behind, starts from \
+                the server's snapshot of its state (a replica database, checked before use) rather \
+                than receiving every operation, when the server has one at least 20,000 operations \
+                ahead (--snapshot-gap) and nothing of this replica would be lost; it then follows the log from there. \
+                The state up to the snapshot is the server's word ('annot status' says which \
+                snapshot); --no-snapshot receives and verifies every operation instead.
+
                 Sync uses the system's libcurl, loaded when a sync starts; set $ANNOT_LIBCURL to the \
                 path of a libcurl the loader does not find by itself.
 
@@ -40,6 +47,10 @@ extension Annot {
         var retryRefused = false
         @Flag(help: "Keep syncing until stopped: receive others' changes as they are pushed, push yours as you make them.")
         var watch = false
+        @Flag(help: "Never start from the server's snapshot: receive and verify every operation.")
+        var noSnapshot = false
+        @Option(help: ArgumentHelp("Start from the server's snapshot when it is at least this many operations ahead.", valueName: "operations"))
+        var snapshotGap: Int64 = 20_000
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
@@ -47,6 +58,7 @@ extension Annot {
             guard (1...20_000).contains(pullPageSize) else {
                 throw ValidationError("--pull-page-size must be from 1 to 20000")
             }
+            guard snapshotGap >= 1 else { throw ValidationError("--snapshot-gap must be at least 1") }
         }
 
         func run() throws {
@@ -55,7 +67,11 @@ extension Annot {
                 throw AnnotError("no sync server set: use 'annot remote set URL --token TOKEN'")
             }
             if retryRefused { try local.forgetRefusals() }
-            if watch { return try Annot.watching(local, remote: remote, json: output.json, batch: batch, pullPageSize: pullPageSize) }
+            if watch {
+                return try Annot.watching(
+                    local, remote: remote, json: output.json, batch: batch, pullPageSize: pullPageSize,
+                    snapshots: noSnapshot ? nil : snapshotGap)
+            }
             let client = SyncClient(baseURL: remote.url, token: remote.token)
             do {
                 try client.checkReachable()
@@ -66,8 +82,15 @@ extension Annot {
             var session = SyncSession(replica: local, transport: client)
             session.pushBatch = batch
             session.pullPageSize = pullPageSize
+            session.snapshots = !noSnapshot
+            session.snapshotGap = snapshotGap
             let interactive = Output.stderrIsTerminal && !output.json
             var showedProgress = false
+            session.snapshotProgress = { received, total in
+                guard interactive else { return }
+                Output.progress("\rReceiving the server's snapshot: \(received / 1_048_576) of \(total / 1_048_576) MiB…")
+                showedProgress = true
+            }
             session.progress = { received in
                 guard interactive else { return }
                 Output.progress("\rReceived \(received) operation(s)…")
@@ -91,6 +114,10 @@ extension Annot {
             }
             if showedProgress { Output.progress("\n") }
             if output.json { return Output.json(report) }
+            if let snapshot = report.snapshot {
+                Output.line(
+                    "Started from the server's snapshot of \(snapshot.operations) operation(s) (\(snapshot.bytes / 1_048_576) MiB, log position \(snapshot.cursor)); 'annot status' says which.")
+            }
             Output.line(
                 "Sent \(report.pushed) operation(s)\(report.alreadyOnServer > 0 ? " (\(report.alreadyOnServer) already there)" : ""); received \(report.received) new operation(s) from \(report.server).")
             if report.held > 0 {
@@ -115,10 +142,14 @@ extension Annot {
     }
 
     /// `annot sync --watch`: a ``LiveSync`` until SIGINT or SIGTERM.
-    static func watching(_ local: LocalReplica, remote: RemoteSettings, json: Bool, batch: Int, pullPageSize: Int) throws {
+    static func watching(
+        _ local: LocalReplica, remote: RemoteSettings, json: Bool, batch: Int, pullPageSize: Int, snapshots gap: Int64?
+    ) throws {
         let live = LiveSync(replica: local, makeTransport: { SyncClient(baseURL: remote.url, token: remote.token) }) { session in
             session.pushBatch = batch
             session.pullPageSize = pullPageSize
+            session.snapshots = gap != nil
+            session.snapshotGap = gap ?? session.snapshotGap
             session.warning = { Output.note("annot: warning: \($0)") }
         }
         let stops = StopSignals { live.stop() }
@@ -171,6 +202,8 @@ extension Annot {
             let server: String?
             let lastSync: String?
             let lastError: String?
+            /// The snapshot the replica started from, if it did: its state up to there is the server's word.
+            let snapshot: SnapshotOrigin?
         }
 
         func run() throws {
@@ -183,7 +216,7 @@ extension Annot {
             let report = Report(
                 replica: identity.replica.rawValue, user: identity.user.rawValue, path: local.path,
                 key: identity.key.fingerprint, pending: try local.pendingCount(), held: try local.heldChangesets(), refused: try local.refusedChangesets(),
-                server: remote?.url, lastSync: lastSync, lastError: remote?.lastError)
+                server: remote?.url, lastSync: lastSync, lastError: remote?.lastError, snapshot: try local.snapshotOrigin())
             if output.json { return Output.json(report) }
             Output.line("Replica \(report.replica) of \(report.user) at \(report.path)")
             Output.line("Key fingerprint: \(report.key)")
@@ -204,6 +237,13 @@ extension Annot {
             Output.line("Server: \(report.server ?? "none (annot remote set URL --token TOKEN)")")
             Output.line("Last sync: \(report.lastSync ?? "never")")
             if let error = report.lastError { Output.line("Last sync failed: \(error)") }
+            if let origin = report.snapshot {
+                let when = Date(timeIntervalSince1970: Double(origin.installed) / 1000).formatted(.iso8601)
+                Output.line(
+                    "Started from a snapshot of \(origin.server) on \(when): \(origin.manifest.operations) operation(s) up to log position "
+                        + "\(origin.manifest.cursor), SHA-256 \(origin.manifest.sha256.prefix(16))…")
+                Output.line("  The state up to there is the server's word; every operation since was verified here.")
+            }
         }
     }
 }

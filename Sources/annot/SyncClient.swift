@@ -66,6 +66,48 @@ final class SyncClient: SyncTransport {
                 perform(nil, 0)
             }
         }
+        try check(&response)
+        return response.body.map { Data(bytes: $0, count: response.body_length) } ?? Data()
+    }
+
+    /// Receives the body of a GET as it arrives (a snapshot), handing each piece to `receive`.
+    func download(path: String, _ receive: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let headers = ["Authorization: Bearer \(token)", "User-Agent: annot/0.1.0"]
+        let pointers = headers.map { strdup($0) }
+        defer { pointers.forEach { free($0) } }
+        var response = ct_response()
+        defer { ct_response_free(&response) }
+        /// What the C callback sees: the Swift closure, and the first error it threw.
+        final class Receiver {
+            let receive: (UnsafeRawBufferPointer) throws -> Void
+            var error: (any Error)?
+            init(_ receive: @escaping (UnsafeRawBufferPointer) throws -> Void) { self.receive = receive }
+        }
+        try withoutActuallyEscaping(receive) { receive in
+            let receiver = Receiver(receive)
+            let context = Unmanaged.passUnretained(receiver).toOpaque()
+            let url = baseURL + path
+            pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { headerList in
+                ct_stream(
+                    session, url, headerList.baseAddress, headerList.count, connectTimeout,
+                    { context, data, length in
+                        let receiver = Unmanaged<Receiver>.fromOpaque(context!).takeUnretainedValue()
+                        do {
+                            try receiver.receive(UnsafeRawBufferPointer(start: data, count: length))
+                            return 0
+                        } catch {
+                            receiver.error = error
+                            return 1
+                        }
+                    }, context, &response)
+            }
+            if let error = receiver.error { throw error }
+        }
+        try check(&response)
+    }
+
+    /// Throws what a finished request's response says went wrong, if anything.
+    private func check(_ response: inout ct_response) throws {
         if response.failure != 0 {
             let message = withUnsafeBytes(of: response.error) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             switch Int32(response.failure) {
@@ -87,7 +129,6 @@ final class SyncClient: SyncTransport {
             let message = error?["message"] as? String ?? "HTTP \(response.status)"
             throw SyncRejection(status: response.status, code: error?["code"] as? String ?? "", message: message)
         }
-        return data
     }
 
     static func describe(_ failure: Int32, _ message: String) -> String {

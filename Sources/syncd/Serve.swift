@@ -4,6 +4,7 @@ import StandardStreams
 import Hummingbird
 import Logging
 import SyncCore
+import Snapshots
 import SyncServer
 
 extension Syncd {
@@ -43,6 +44,15 @@ extension Syncd {
         var quotaOperations = SyncServerConfiguration().quotaOperations
         @Option(help: ArgumentHelp("The quota window.", valueName: "seconds"))
         var quotaWindow = Int(SyncServerConfiguration().quotaWindow.components.seconds)
+        @Option(
+            help: ArgumentHelp(
+                "Keep the server's snapshots (a replica of its log, and the files new replicas start from) in this folder; default: DIR/snapshots with --data, none with --store.",
+                valueName: "dir"))
+        var snapshots: String?
+        @Flag(help: "Serve no snapshots: new replicas pull the whole log.")
+        var noSnapshots = false
+        @Option(help: ArgumentHelp("Publish no snapshot of a log shorter than this.", valueName: "operations"))
+        var snapshotMinOperations = SnapshotMaker.Policy().minimumOperations
         @Option(help: ArgumentHelp("Write the port listened on to this file once ready.", valueName: "path"))
         var portFile: String?
         @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
@@ -63,6 +73,8 @@ extension Syncd {
             guard quotaBytes >= 0, quotaOperations >= 0 else { throw ValidationError("--quota-bytes and --quota-operations must be 0 or more") }
             guard (1...366 * 86_400).contains(quotaWindow) else { throw ValidationError("--quota-window must be from 1 second to 366 days") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+            guard snapshotMinOperations >= 1 else { throw ValidationError("--snapshot-min-operations must be at least 1") }
+            if noSnapshots, snapshots != nil { throw ValidationError("give either --snapshots or --no-snapshots, not both") }
         }
 
         func run() async throws {
@@ -92,7 +104,13 @@ extension Syncd {
             let changeStore = try store.open(logger: logger)
             let portFile = self.portFile
             let host = self.host
-            let app = SyncServer.buildApplication(store: changeStore, configuration: configuration, logger: logger) { port in
+            var maker: SnapshotMaker?
+            if !noSnapshots, let folder = snapshots ?? store.data.map({ ($0 as NSString).appendingPathComponent("snapshots") }) {
+                var policy = SnapshotMaker.Policy()
+                policy.minimumOperations = snapshotMinOperations
+                maker = SnapshotMaker(store: changeStore, folder: folder, policy: policy, logger: logger)
+            }
+            let app = SyncServer.buildApplication(store: changeStore, configuration: configuration, logger: logger, snapshots: maker) { port in
                 // Unbuffered: whoever started syncd may be waiting for this line on a pipe. A
                 // line that cannot be written stops the server at once, with one line on
                 // standard error (and no port file): nobody would know where it listens.

@@ -34,8 +34,10 @@ final class InProcessServer: Sendable {
     }
 
     /// Runs `body` with a client of the router, as HTTP clients would see it.
-    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        let router = SyncServer.buildRouter(store: store, wallClock: wallClock)
+    func test<Value: Sendable>(
+        snapshots: (any SnapshotProvider)? = nil, _ body: @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        let router = SyncServer.buildRouter(store: store, wallClock: wallClock, snapshots: snapshots)
         var app = Application(router: router)
         app.beforeServerStarts { [store] in try await store.prepare() }
         return try await app.test(.router) { client in try await body(client) }

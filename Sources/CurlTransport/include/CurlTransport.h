@@ -31,7 +31,11 @@ enum {
     CT_FAILURE_TLS = 6,         ///< TLS handshake or certificate
     CT_FAILURE_OTHER = 7,
     CT_FAILURE_UNAVAILABLE = 8, ///< libcurl could not be loaded
+    CT_FAILURE_ABORTED = 9,     ///< the sink of ct_stream asked to stop
 };
+
+/// Receives a piece of a streamed body; returns 0 to go on, anything else to stop.
+typedef int (*ct_sink)(void *context, const unsigned char *data, size_t length);
 
 /// A series of requests that share one connection (and one TLS session) while the server
 /// keeps it open: make one per sync. Not for use by two threads at once.
@@ -50,6 +54,13 @@ void ct_session_free(ct_session *session);
 void ct_request(ct_session *session, const char *url, const char *method, const char *const *headers,
                 size_t header_count, const unsigned char *body, size_t body_length, long connect_timeout_ms,
                 long timeout_ms, size_t max_body, ct_response *out);
+
+/// Performs a GET in `session` and hands the body of a 2xx answer to `sink` as it arrives
+/// (nothing is kept in memory); another status's body (an error) is collected in `out`, up to
+/// 64 KiB. No deadline on the whole transfer: it ends when less than 1 KiB arrives in 60 s.
+/// Bodies are not asked compressed. Always fills `out`; free it with ct_response_free.
+void ct_stream(ct_session *session, const char *url, const char *const *headers, size_t header_count,
+               long connect_timeout_ms, ct_sink sink, void *context, ct_response *out);
 
 void ct_response_free(ct_response *response);
 

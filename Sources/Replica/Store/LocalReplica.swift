@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncCore
 
 /// An analyst's local replica: one SQLite file holding the articles, everyone's
@@ -12,16 +13,26 @@ import SyncCore
 public final class LocalReplica: Sendable {
     /// The path of the SQLite file.
     public let path: String
-    let database: DatabaseQueue
+    /// The connection: replaced only when the replica starts from a snapshot.
+    private let connection: Mutex<DatabaseQueue>
+    var database: DatabaseQueue { connection.withLock { $0 } }
     let wallClock: any WallClock
+    /// Held while the replica is open (``OpenLock``); nil where it cannot be made.
+    let openLock: OpenLock?
 
     /// How long a write waits for another process's write to finish.
     static let busyTimeout: TimeInterval = 30
 
-    private init(path: String, database: DatabaseQueue, wallClock: any WallClock) {
+    private init(path: String, database: DatabaseQueue, wallClock: any WallClock, openLock: OpenLock?) {
         self.path = path
-        self.database = database
+        self.connection = Mutex(database)
         self.wallClock = wallClock
+        self.openLock = openLock
+    }
+
+    /// Replaces the connection (after the file was replaced).
+    func replaceConnection(with database: DatabaseQueue) {
+        connection.withLock { $0 = database }
     }
 
     // MARK: - Opening
@@ -84,6 +95,13 @@ public final class LocalReplica: Sendable {
     }
 
     private static func connect(path: String, wallClock: any WallClock) throws(ReplicaError) -> LocalReplica {
+        let lock = try OpenLock(replicaPath: path)
+        let database = try openDatabase(path: path)
+        return LocalReplica(path: path, database: database, wallClock: wallClock, openLock: lock)
+    }
+
+    /// Opens the replica's database, upgrading its schema if this build has newer migrations.
+    static func openDatabase(path: String) throws(ReplicaError) -> DatabaseQueue {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         // A replica the user may read but not write (a colleague's copy, a read-only mount):
@@ -126,7 +144,7 @@ public final class LocalReplica: Sendable {
             try database.read { db in try Int.fetchOne(db, sql: "SELECT format FROM replica") }
         }
         if format == 1 { throw .formatOne(path: path) }
-        return LocalReplica(path: path, database: database, wallClock: wallClock)
+        return database
     }
 
     /// A URI naming `path` read-only and immutable.

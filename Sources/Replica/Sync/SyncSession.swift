@@ -23,6 +23,16 @@ public struct SyncSession {
         /// Whether work pushed earlier had to be pushed again (the server had lost it).
         public var pushedAgain = false
         public var server = ""
+        /// The snapshot the replica started from in this sync, if it did.
+        public var snapshot: SnapshotSummary?
+    }
+
+    /// A snapshot a sync started the replica from.
+    public struct SnapshotSummary: Sendable, Codable {
+        public let cursor: Int64
+        public let operations: Int64
+        public let bytes: Int64
+        public let sha256: String
     }
 
     let replica: LocalReplica
@@ -36,6 +46,14 @@ public struct SyncSession {
     /// Called with each warning a person should see (a key the server binds to someone
     /// else than this replica knows).
     public var warning: (String) -> Void = { _ in }
+
+    /// Whether a replica far behind may start from the server's snapshot (docs/protocol.md §16).
+    public var snapshots = true
+    /// How many operations a replica must be behind a snapshot to start from it rather than
+    /// pull them.
+    public var snapshotGap: Int64 = 20_000
+    /// Called as a snapshot arrives, with the bytes received and the snapshot's size.
+    public var snapshotProgress: (Int64, Int64) -> Void = { _, _ in }
 
     /// Called when the sync starts over: with `false` when the server's log is not the one
     /// the cursors came from, with `true` when it lost work pushed earlier (either way, a
@@ -64,6 +82,7 @@ public struct SyncSession {
             try claimKey()
             let conflicts = try refreshKeys()
             for conflict in conflicts { warning(conflict) }
+            if snapshots { try startFromSnapshot(&report) }
             // Round again at most twice: when the server's log is not the one this replica's
             // cursors came from, and when the server turns out to have lost pushed work.
             for _ in 0..<3 {
@@ -114,6 +133,93 @@ public struct SyncSession {
         }
         let recording = try replica.recordServerKeys(directory.keys)
         return recording.conflicts
+    }
+
+    // MARK: - Snapshot
+
+    /// Starts the replica from the server's snapshot when it is far behind it: it is new,
+    /// or has not synced for an hour, and the snapshot is at least ``snapshotGap``
+    /// operations ahead. A snapshot that fails a check, or that the replica cannot take
+    /// without losing something, is set aside with a warning, and the log is pulled instead.
+    func startFromSnapshot(_ report: inout Report) throws {
+        guard let remote = try replica.remote() else { return }
+        let now = Int64(replica.wallClock.milliseconds())
+        guard remote.pullCursor == 0 || (remote.lastSyncAt ?? 0) < now - 3_600_000 else { return }
+        let manifest: SyncProtocol.SnapshotManifest
+        do {
+            let answer = try transport.send(method: "GET", path: "/v1/snapshot", body: nil)
+            guard let decoded = try? JSONDecoder().decode(SyncProtocol.SnapshotManifest.self, from: Data(answer)),
+                (try? OperationID(decoded.sha256)) != nil, (try? OperationID(decoded.operation)) != nil, decoded.cursor > 0,
+                decoded.bytes > 0, decoded.operations >= 0
+            else {
+                warning("the server's snapshot manifest is not one annot understands; pulling the log instead")
+                return
+            }
+            manifest = decoded
+        } catch let rejection as SyncRejection where rejection.status == 404 {
+            return  // no snapshot yet, or a server without snapshots
+        }
+        let cursor = remote.storeID == nil || remote.storeID == manifest.store ? remote.pullCursor : 0
+        guard manifest.cursor - cursor >= snapshotGap else { return }
+        let file = replica.path + ".snapshot-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        do {
+            try download(manifest, to: file)
+            switch try replica.install(snapshot: file, manifest: manifest, server: remote.url) {
+            case .installed:
+                report.snapshot = SnapshotSummary(
+                    cursor: manifest.cursor, operations: manifest.operations, bytes: manifest.bytes, sha256: manifest.sha256)
+            case .skipped(let reason):
+                warning("the server's snapshot was not used (\(reason)); pulling the log instead")
+            }
+        } catch let error as ReplicaError {
+            guard case .snapshotRefused = error else { throw error }
+            warning("\(error); pulling the log instead")
+        }
+    }
+
+    /// Receives a snapshot's file into `file`, checking its size and SHA-256 against the
+    /// manifest as it arrives.
+    func download(_ manifest: SyncProtocol.SnapshotManifest, to file: String) throws {
+        let folder = (file as NSString).deletingLastPathComponent
+        var space = statvfs()
+        if statvfs(folder.isEmpty ? "." : folder, &space) == 0 {
+            let free = Int64(space.f_bavail) * Int64(space.f_frsize)
+            guard free > manifest.bytes + 64 * 1024 * 1024 else {
+                throw ReplicaError.storage(
+                    "not enough disk space for the server's snapshot (\(manifest.bytes / 1_048_576) MiB) beside the replica; free some, or sync with --no-snapshot")
+            }
+        }
+        guard FileManager.default.createFile(atPath: file, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let handle = FileHandle(forWritingAtPath: file)
+        else { throw ReplicaError.unreadable(path: file, reason: "cannot create the file") }
+        defer { try? handle.close() }
+        var hasher = Digest.Hasher()
+        var received: Int64 = 0
+        var reported: Int64 = 0
+        try transport.download(path: "/v1/snapshots/\(manifest.sha256)") { piece in
+            received += Int64(piece.count)
+            guard received <= manifest.bytes else {
+                throw ReplicaError.snapshotRefused("it is larger than its manifest says (\(manifest.bytes) bytes)")
+            }
+            hasher.update(piece)
+            do {
+                try handle.write(contentsOf: piece)
+            } catch {
+                throw ReplicaError.storage("cannot write the server's snapshot beside the replica (\(error)); nothing is lost")
+            }
+            if received - reported >= 8 * 1024 * 1024 {
+                reported = received
+                snapshotProgress(received, manifest.bytes)
+            }
+        }
+        guard received == manifest.bytes else {
+            throw ReplicaError.snapshotRefused("it is \(received) bytes, and its manifest says \(manifest.bytes)")
+        }
+        guard hasher.finalize() == manifest.sha256 else {
+            throw ReplicaError.snapshotRefused("its SHA-256 is not the one its manifest gives")
+        }
+        snapshotProgress(received, manifest.bytes)
     }
 
     // MARK: - Push

@@ -7,6 +7,20 @@ public protocol SyncTransport {
     /// - Throws: ``SyncRejection`` for an answer with another status; any other error for a
     ///   request that got no answer (its description is shown to the user as is).
     func send(method: String, path: String, body: [UInt8]?) throws -> [UInt8]
+
+    /// Sends a GET and hands the body of a 2xx answer to `receive` a piece at a time, as it
+    /// arrives (a snapshot: hundreds of megabytes). An error `receive` throws ends the
+    /// transfer and is thrown.
+    /// - Throws: ``SyncRejection`` for an answer with another status.
+    func download(path: String, _ receive: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+extension SyncTransport {
+    /// The whole answer of ``send(method:path:body:)``, handed over in one piece.
+    public func download(path: String, _ receive: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let body = try send(method: "GET", path: path, body: nil)
+        try body.withUnsafeBytes { try receive($0) }
+    }
 }
 
 /// An answer from the server with a status other than 2xx, with its error code and message.

@@ -51,3 +51,17 @@ public enum Digest {
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
+
+extension Digest {
+    /// SHA-256 over bytes given a piece at a time (a file read or received in pieces).
+    public struct Hasher {
+        private var state = Crypto.SHA256()
+
+        public init() {}
+
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) { state.update(bufferPointer: bytes) }
+
+        /// The digest, as 64 lowercase hex digits.
+        public func finalize() -> String { Digest.hex(Array(state.finalize())) }
+    }
+}

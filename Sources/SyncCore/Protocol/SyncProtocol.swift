@@ -259,3 +259,46 @@ extension SyncProtocol {
         }
     }
 }
+
+extension SyncProtocol {
+    /// `GET /v1/snapshot`: the newest snapshot of the server's state, a replica database a new
+    /// replica (or one far behind) can start from instead of replaying the log
+    /// (docs/protocol.md §16). The file itself is at `GET /v1/snapshots/{sha256}`.
+    public struct SnapshotManifest: Sendable, Hashable, Codable {
+        /// What the file is: ``SnapshotManifest/replicaFormat``.
+        public let format: String
+        /// The replica schema of the file: the ids of the replica migrations it has, in order.
+        public let schema: [String]
+        /// The seq of the last operation it holds: a replica follows the log from there.
+        public let cursor: Int64
+        /// The content id of the operation at `cursor` (the `at` of the next pull).
+        public let operation: String
+        /// The identity of the store it was made from.
+        public let store: String
+        /// How many operations it holds.
+        public let operations: Int64
+        /// The file's SHA-256, 64 lowercase hex digits, and size in bytes.
+        public let sha256: String
+        public let bytes: Int64
+        /// When it was made, in milliseconds since 1970.
+        public let created: Int64
+
+        /// The `format` of a snapshot: an `annot` replica database (SQLite).
+        public static let replicaFormat = "annot-replica"
+
+        public init(
+            schema: [String], cursor: Int64, operation: String, store: String, operations: Int64, sha256: String, bytes: Int64,
+            created: Int64
+        ) {
+            format = Self.replicaFormat
+            self.schema = schema
+            self.cursor = cursor
+            self.operation = operation
+            self.store = store
+            self.operations = operations
+            self.sha256 = sha256
+            self.bytes = bytes
+            self.created = created
+        }
+    }
+}

@@ -4,7 +4,7 @@ import Hummingbird
 /// 405 answer (with `Allow`) for a known path asked with another method reads it too.
 enum Endpoint: CaseIterable, Sendable {
     case healthz, metrics, openAPI
-    case push, pull, keys, claimKey, articles, article, tags, notes, export, addUser, listUsers, revokeUser
+    case push, pull, keys, claimKey, articles, article, tags, notes, export, snapshot, snapshotFile, addUser, listUsers, revokeUser
 
     /// The method and the path (`:name` is one path segment, given to the handler).
     var route: (method: HTTPRequest.Method, path: String) {
@@ -21,6 +21,8 @@ enum Endpoint: CaseIterable, Sendable {
         case .tags: (.get, "/v1/tags")
         case .notes: (.get, "/v1/notes")
         case .export: (.get, "/v1/export")
+        case .snapshot: (.get, "/v1/snapshot")
+        case .snapshotFile: (.get, "/v1/snapshots/:sha256")
         case .addUser: (.post, "/v1/users")
         case .listUsers: (.get, "/v1/users")
         case .revokeUser: (.delete, "/v1/users/:name")
@@ -45,6 +47,8 @@ enum Endpoint: CaseIterable, Sendable {
         case .tags: routes.tags
         case .notes: routes.notes
         case .export: routes.export
+        case .snapshot: routes.snapshot
+        case .snapshotFile: routes.snapshotFile
         case .addUser: routes.addUser
         case .listUsers: routes.listUsers
         case .revokeUser: routes.revokeUser

@@ -9,6 +9,7 @@ import SyncCore
 struct SyncRoutes: Sendable {
     let store: any ChangeStore
     let view: MergedView
+    let snapshots: (any SnapshotProvider)?
     let configuration: SyncServerConfiguration
     let metrics: SyncMetrics
     let wallClock: any WallClock
@@ -90,6 +91,7 @@ struct SyncRoutes: Sendable {
         } else {
             await watch.logGrew()
             view.nudge()
+            snapshots?.logGrew()
         }
         metrics.pushed(outcome)
         return Responses.json(outcome, request: request)
@@ -312,6 +314,37 @@ struct SyncRoutes: Sendable {
         return Responses.stream(request: request) { emit in
             try await store.viewExport(chunkBytes: 64 * 1024, emit)
         }
+    }
+
+    // MARK: - Snapshots
+
+    static func noSnapshot(_ message: String) -> SyncServerError { SyncServerError(.notFound, code: "no_snapshot", message) }
+
+    /// `GET /v1/snapshot`: the manifest of the newest snapshot of the server's state.
+    func snapshot(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        guard let snapshots, let current = await snapshots.current() else {
+            throw Self.noSnapshot("the server has no snapshot yet: replicas pull the log")
+        }
+        return Responses.json(current.manifest, request: request)
+    }
+
+    /// `GET /v1/snapshots/{sha256}`: a snapshot's file, a replica database, streamed from disk.
+    func snapshotFile(_ request: Request, _ context: SyncRequestContext) async throws -> Response {
+        _ = try context.requireUser()
+        let name = try context.parameters.require("sha256")
+        guard (try? OperationID(name)) != nil, let snapshots, let path = await snapshots.file(sha256: name),
+            let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+        else {
+            throw Self.noSnapshot("no snapshot \(name.prefix(12)): it may have been replaced by a newer one (GET /v1/snapshot)")
+        }
+        let body = try await FileIO().loadFile(path: path, context: context, chunkLength: 256 * 1024)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/vnd.sqlite3"
+        headers[.contentLength] = "\(size)"
+        headers[.eTag] = "\"\(name)\""
+        headers[.cacheControl] = "private, max-age=31536000, immutable"
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     // MARK: - Users
