@@ -15,13 +15,20 @@ import SyncServer
 /// and keeps the one before it for downloads in progress. All of its SQLite work runs on a
 /// thread of its own, never on the server's.
 public actor SnapshotMaker: SnapshotProvider, Service {
-    /// When to publish.
+    /// When to publish: the first as soon as the log is long enough; then a new one when the
+    /// log has been quiet for a moment (so that a replica starting from it has nothing to
+    /// pull) or, while it keeps growing, once it grew by a tenth; at most one a minute either
+    /// way, since each copies the whole mirror.
     public struct Policy: Sendable {
         /// No snapshot of a log shorter than this: a new replica pulls it quickly.
         public var minimumOperations: Int64 = 10_000
-        /// A new snapshot once the log grew by this fraction of the last one (and by
-        /// ``minimumOperations``), so that a replica starting from it has little to pull.
+        /// A snapshot once the log has taken nothing new for this long.
+        public var quiet: Duration = .seconds(5)
+        /// While the log keeps growing: a new snapshot once it grew by this fraction of the
+        /// last one (and by ``minimumOperations``).
         public var growth = 0.1
+        /// The least time between two snapshots.
+        public var spacing: Duration = .seconds(60)
         /// How often to look at the store for what other instances took.
         public var interval: Duration = .seconds(2)
 
@@ -38,6 +45,9 @@ public actor SnapshotMaker: SnapshotProvider, Service {
     private var previous: (sha256: String, path: String)?
     /// Whether the log grew since the last round.
     private var woken = false
+    /// When the mirror last took operations, and when the last snapshot was made.
+    private var grew = ContinuousClock.now
+    private var published = ContinuousClock.now - .seconds(3600)
 
     /// A maker keeping its mirror and snapshots in `folder`.
     public init(store: any ChangeStore, folder: String, policy: Policy = Policy(), logger: Logger) {
@@ -125,6 +135,7 @@ public actor SnapshotMaker: SnapshotProvider, Service {
                 if !batch.isEmpty {
                     let (changesets, through, operation) = (batch, cursor, last)
                     try await blocking { try mirror.apply(changesets, through: through, operation: operation, store: identity) }
+                    grew = ContinuousClock.now
                 }
                 batch = []
                 operations = 0
@@ -133,14 +144,18 @@ public actor SnapshotMaker: SnapshotProvider, Service {
         }
     }
 
-    /// Publishes a snapshot when the log has grown enough since the last one.
+    /// Publishes a snapshot when one is due (``Policy``).
     func publishIfDue() async throws {
         guard let mirror else { return }
         let position = try await blocking { try mirror.position() }
         guard position.cursor >= policy.minimumOperations else { return }
         if let newest {
-            let due = max(policy.minimumOperations, Int64(Double(newest.manifest.cursor) * policy.growth))
-            guard position.cursor - newest.manifest.cursor >= due else { return }
+            let gap = position.cursor - newest.manifest.cursor
+            guard gap > 0 else { return }
+            let now = ContinuousClock.now
+            let quiet = now - grew >= policy.quiet
+            let grown = gap >= max(policy.minimumOperations, Int64(Double(newest.manifest.cursor) * policy.growth))
+            guard (quiet || grown) && now - published >= policy.spacing else { return }
         }
         let folder = folder
         let started = ContinuousClock.now
@@ -150,6 +165,7 @@ public actor SnapshotMaker: SnapshotProvider, Service {
         let older = previous
         previous = newest.map { ($0.manifest.sha256, $0.path) }
         newest = made
+        published = ContinuousClock.now
         try await blocking {
             try Self.writeCurrent(made.manifest, in: folder)
             if let older, older.path != made.path { try? FileManager.default.removeItem(atPath: older.path) }

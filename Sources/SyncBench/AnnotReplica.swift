@@ -28,11 +28,11 @@ struct AnnotReplica: Sendable {
         return replica
     }
 
-    /// One `annot sync --json`, timed as a whole process.
-    func sync() async throws -> SyncRun {
+    /// One `annot sync --json` (with `options`), timed as a whole process.
+    func sync(_ options: [String] = []) async throws -> SyncRun {
         let output = path + ".sync.json"
         try? FileManager.default.removeItem(atPath: output)
-        let completion = try await ChildProcess.run(binary, ["sync", "--json", "--replica", path], output: output)
+        let completion = try await ChildProcess.run(binary, ["sync", "--json", "--replica", path] + options, output: output)
         try completion.requireSuccess(output: output)
         struct Report: Decodable {
             let pushed: Int
@@ -52,6 +52,13 @@ struct AnnotReplica: Sendable {
     /// One `annot tag ARTICLE TAG`, timed as a whole process: the seconds it took.
     func tag(_ article: String, _ tag: String) async throws -> Double {
         let completion = try await ChildProcess.run(binary, ["tag", article, tag, "--replica", path], output: log)
+        try completion.requireSuccess(output: log)
+        return completion.seconds
+    }
+
+    /// One annot command on this replica, timed as a whole process (its output discarded).
+    func timed(_ arguments: [String]) async throws -> Double {
+        let completion = try await ChildProcess.run(binary, arguments + ["--replica", path], output: "/dev/null")
         try completion.requireSuccess(output: log)
         return completion.seconds
     }

@@ -25,6 +25,18 @@ struct BenchContext: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 
+    /// The same run with other store arguments for `syncd`.
+    func with(storeArguments: [String]) -> BenchContext {
+        BenchContext(syncd: SyncdBinary(path: syncd.path, storeArguments: storeArguments), annot: annot, folder: folder, runs: runs)
+    }
+
+    private init(syncd: SyncdBinary, annot: String, folder: URL, runs: Int) {
+        self.syncd = syncd
+        self.annot = annot
+        self.folder = folder
+        self.runs = runs
+    }
+
     /// A new, empty folder for one server or replica.
     func subfolder(_ name: String) throws -> URL {
         let url = folder.appendingPathComponent(name)

@@ -39,7 +39,18 @@ struct ConcurrentClientsBenchmark {
         }
     }
 
-    func run() async throws {
+    /// What a run measured.
+    struct Figures: Sendable {
+        let pushedPerSecond: Double
+        let pulledPerSecond: Double
+        let pushLatencies: [Double]
+        let pullLatencies: [Double]
+        let errors: Int
+        let consistent: Bool
+    }
+
+    @discardableResult
+    func run() async throws -> Figures {
         Output.line(
             "\n(c) \(clients) concurrent clients pushing and pulling for \(duration.components.seconds) s"
                 + (instances > 1 ? ", spread over \(instances) syncd instances on one store" : ""))
@@ -128,6 +139,10 @@ struct ConcurrentClientsBenchmark {
         Output.row("errors", "\(total.errors.count) (goal: zero, \(met ? "met" : "NOT met"))")
         for error in total.errors.prefix(10) { Output.detail(error) }
         if total.errors.count > 10 { Output.detail("… and \(total.errors.count - 10) more") }
+        return Figures(
+            pushedPerSecond: Double(total.pushedOperations) / elapsed, pulledPerSecond: Double(total.pulledOperations) / elapsed,
+            pushLatencies: total.pushLatencies, pullLatencies: total.pullLatencies, errors: total.errors.count,
+            consistent: consistent)
     }
 
     /// `p50 12.3 ms  p99 45.6 ms`.

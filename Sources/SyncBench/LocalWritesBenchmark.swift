@@ -23,11 +23,12 @@ struct LocalWritesBenchmark {
             tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
         }
         let readerToken = try await context.syncd.addUser("analyst", role: "annotator", data: data, server: name)
+        let quietToken = try await context.syncd.addUser("quiet", role: "annotator", data: data, server: name)
         let server = try await context.syncd.serve(data: data, server: name)
         let endpoint = SyncEndpoint(baseURL: server.url)
         defer { server.stop() }
         do {
-            try await measure(endpoint: endpoint, server: server, tokens: tokens, readerToken: readerToken)
+            try await measure(endpoint: endpoint, server: server, tokens: tokens, readerToken: readerToken, quietToken: quietToken)
         } catch {
             await endpoint.shutdown()
             throw error
@@ -36,7 +37,7 @@ struct LocalWritesBenchmark {
     }
 
     private func measure(
-        endpoint: SyncEndpoint, server: SyncdServer, tokens: [UserName: String], readerToken: String
+        endpoint: SyncEndpoint, server: SyncdServer, tokens: [UserName: String], readerToken: String, quietToken: String
     ) async throws {
         // The articles first, pulled by the replica, so that it can tag one before the catch-up.
         let articles = WorkloadGenerator.articleCount(forOperations: operations)
@@ -48,6 +49,12 @@ struct LocalWritesBenchmark {
             binary: context.annot, folder: try context.subfolder("writers-replica"), user: "analyst", server: server.url,
             token: readerToken)
         _ = try await replica.sync()
+        // A second replica in the same state, which catches up afterwards with nobody tagging:
+        // the catch-up's own baseline.
+        let quiet = try await AnnotReplica.create(
+            binary: context.annot, folder: try context.subfolder("writers-quiet"), user: "quiet", server: server.url,
+            token: quietToken)
+        _ = try await quiet.sync()
         let article = try WorkloadGenerator.articleID(0).rawValue
 
         var idle: [Double] = []
@@ -76,6 +83,11 @@ struct LocalWritesBenchmark {
             "catch-up",
             "annot sync received \(Statistics.count(sync.received)) operations in \(Statistics.format(sync.seconds, 1)) s "
                 + "(\(Statistics.rate(sync.received, sync.seconds))) while \(during.count) annot tag ran")
+        let alone = try await quiet.sync()
+        Output.row(
+            "catch-up alone",
+            "the same catch-up on a second replica with no annot tag running: \(Statistics.format(alone.seconds, 1)) s "
+                + "(\(Statistics.rate(alone.received, alone.seconds))); with the tags it took \(Statistics.format(sync.seconds / alone.seconds))x as long")
         func summary(_ values: [Double]) -> String { Statistics.latencies(values, of: "runs") }
         Output.row("annot tag, idle", summary(idle))
         Output.row("annot tag, during", summary(during))

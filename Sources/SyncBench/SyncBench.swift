@@ -4,8 +4,8 @@ import Foundation
 /// that sit beside this one.
 ///
 ///     swift build -c release --static-swift-stdlib
-///     .build/release/SyncBench [fresh|incremental|concurrent|wire|writers|live|all] [--runs N] [--quick]
-///                              [--instances N] [--syncd-arg ARG]...
+///     .build/release/SyncBench [fresh|incremental|concurrent|wire|writers|live|reads|bootstrap|instances|all]
+///                              [--runs N] [--quick] [--instances N] [--syncd-arg ARG]... [--postgres URL] [--no-replay]
 ///
 /// Figures are medians over the runs, each beside a baseline measured in the same run;
 /// BENCHMARKS.md records what was measured.
@@ -56,6 +56,15 @@ struct SyncBench {
         }
         if options.runs(.live) {
             try await LiveSyncBenchmark(context: context, rounds: sizes.liveRounds).run()
+        }
+        if options.runs(.reads) {
+            try await ReadsBenchmark(context: context, histories: sizes.histories).run()
+        }
+        if options.runs(.bootstrap) {
+            try await BootstrapBenchmark(context: context, operations: sizes.bootstrapOperations, replay: options.replay).run()
+        }
+        if options.runs(.instances), let postgres = options.postgres {
+            try await InstancesBenchmark(context: context, adminURL: postgres, duration: sizes.concurrentDuration).run()
         }
     }
 }

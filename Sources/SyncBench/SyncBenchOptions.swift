@@ -2,7 +2,7 @@
 struct SyncBenchOptions: Sendable {
     /// One workload of the benchmark.
     enum Workload: String, CaseIterable, Sendable {
-        case fresh, incremental, concurrent, wire, writers, live
+        case fresh, incremental, concurrent, wire, writers, live, reads, bootstrap, instances
     }
 
     /// How big each workload is: the issue's sizes, or small ones for a smoke run.
@@ -13,18 +13,19 @@ struct SyncBenchOptions: Sendable {
         let wireOperations: Int
         let catchUpOperations: Int
         let liveRounds: Int
+        let bootstrapOperations: Int
 
         static let full = Sizes(
             freshOperations: 100_000, histories: [10_000, 1_000_000], concurrentDuration: .seconds(20),
-            wireOperations: 100_000, catchUpOperations: 1_000_000, liveRounds: 200)
+            wireOperations: 100_000, catchUpOperations: 1_000_000, liveRounds: 200, bootstrapOperations: 1_000_000)
         static let quick = Sizes(
             freshOperations: 10_000, histories: [1_000, 100_000], concurrentDuration: .seconds(5),
-            wireOperations: 10_000, catchUpOperations: 100_000, liveRounds: 30)
+            wireOperations: 10_000, catchUpOperations: 100_000, liveRounds: 30, bootstrapOperations: 100_000)
     }
 
     static let usage = """
-        usage: SyncBench [fresh|incremental|concurrent|wire|writers|live|all] [--runs N] [--quick] [--instances N]
-                 [--syncd-arg ARG]...
+        usage: SyncBench [fresh|incremental|concurrent|wire|writers|live|reads|bootstrap|instances|all] [--runs N] [--quick]
+                 [--instances N] [--syncd-arg ARG]... [--postgres URL] [--no-replay]
 
           fresh        a fresh replica pulls 100,000 operations (annot sync against a plain HTTP pull loop)
           incremental  annot sync of 10 new operations against histories of 10,000 and 1,000,000 operations
@@ -34,7 +35,12 @@ struct SyncBenchOptions: Sendable {
                        annot tag on the idle replica
           live         propagation of 200 tags between two replicas running annot sync --watch, against
                        annot sync on the writer then the reader
-          all          every workload (the default)
+          reads        the server's filtered, paged reads against histories of 10,000 and 1,000,000 operations
+          bootstrap    a new replica of 1,000,000 operations starting from the server's snapshot, then list, search
+                       and tag; against curl receiving the snapshot (and, once, replaying the log)
+          instances    32 clients on one and on two syncd instances sharing a PostgreSQL database, with the
+                       lock waits sampled (needs --postgres)
+          all          every workload (the default; instances only with --postgres)
 
           --runs N         timed runs per measurement (default 7; the incremental sync runs at least 7)
           --quick          smaller sizes, for a smoke run (10,000 operations, histories of 1,000 and
@@ -42,6 +48,8 @@ struct SyncBenchOptions: Sendable {
           --instances N    'syncd serve' processes on one store for the concurrent clients (default 1;
                            more than 1 needs a shared store: --syncd-arg --store --syncd-arg URL);
                            the clients are spread over them round-robin
+          --postgres URL   a PostgreSQL database where the instances workload may create databases
+          --no-replay      in the bootstrap workload, do not also time replaying the whole log
           --syncd-arg ARG  passed to every 'syncd serve' and 'syncd user add' (repeat for several);
                            '{server}' in ARG becomes the name of the server being started, so that
                            each workload can get a store of its own
@@ -53,6 +61,8 @@ struct SyncBenchOptions: Sendable {
     /// `syncd serve` processes sharing one store in the concurrent workload.
     var instances = 1
     var syncdArguments: [String] = []
+    var postgres: String?
+    var replay = true
     var help = false
 
     var sizes: Sizes { quick ? .quick : .full }
@@ -85,12 +95,16 @@ struct SyncBenchOptions: Sendable {
                 options.instances = instances
             case "--quick":
                 options.quick = true
+            case "--postgres":
+                options.postgres = try value(after: argument)
+            case "--no-replay":
+                options.replay = false
             case "--syncd-arg":
                 options.syncdArguments.append(try value(after: argument))
             case "-h", "--help":
                 options.help = true
             case "all":
-                selected.formUnion(Workload.allCases)
+                selected.formUnion(Workload.allCases.filter { $0 != .instances })
             default:
                 guard let workload = Workload(rawValue: argument) else {
                     throw SyncBenchError("unknown argument '\(argument)'\n\n\(usage)")
@@ -100,6 +114,12 @@ struct SyncBenchOptions: Sendable {
             index += 1
         }
         if !selected.isEmpty { options.workloads = selected }
+        if options.postgres == nil {
+            guard !selected.contains(.instances) else {
+                throw SyncBenchError("the instances workload needs --postgres URL: a database where it may create databases")
+            }
+            options.workloads.remove(.instances)
+        }
         if options.instances > 1,
             !SyncdBinary(path: "", storeArguments: options.syncdArguments).namesStore
         {

@@ -67,6 +67,19 @@ final class SyncEndpoint: Sendable {
         return issued.token
     }
 
+    /// A GET, timed: its status and inflated body, whatever the status.
+    func get(_ path: String, token: String) async throws -> (status: Int, body: ByteBuffer, seconds: Double) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        let start = ContinuousClock.now
+        let response = try await http.execute(request, timeout: .seconds(120))
+        let received = try await response.body.collect(upTo: 512 * 1024 * 1024)
+        let seconds = Statistics.seconds(ContinuousClock.now - start)
+        let compressed = response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip"
+        return (Int(response.status.code), compressed ? try Gzip.inflateIfCompressed(received) : received, seconds)
+    }
+
     /// A pull response ends with its top-level keys after `changes` (sorted: `cursor`,
     /// `more`, then `store` from servers that report their store), and the characters
     /// `"cursor":` and `"more":` can occur nowhere else unescaped: read them from the end.

@@ -34,8 +34,10 @@ struct SyncdBinary: Sendable {
         return token
     }
 
-    /// Starts `syncd serve` on a free loopback port and waits until it listens.
-    func serve(data: URL, server name: String) async throws -> SyncdServer {
-        try await SyncdServer.start(binary: self, data: data, name: name)
+    /// Starts `syncd serve` on a free loopback port and waits until it listens. Snapshots are
+    /// off unless `options` say otherwise: the server's mirror would compete for the cores
+    /// with what the other workloads measure.
+    func serve(data: URL, server name: String, options: [String] = ["--no-snapshots"]) async throws -> SyncdServer {
+        try await SyncdServer.start(binary: self, data: data, name: name, options: options)
     }
 }

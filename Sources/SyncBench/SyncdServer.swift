@@ -14,7 +14,7 @@ final class SyncdServer: Sendable {
         self.log = log
     }
 
-    static func start(binary: SyncdBinary, data: URL, name: String) async throws -> SyncdServer {
+    static func start(binary: SyncdBinary, data: URL, name: String, options: [String]) async throws -> SyncdServer {
         let portFile = data.appendingPathComponent("port").path
         let log = data.appendingPathComponent("syncd.log").path
         try? FileManager.default.removeItem(atPath: portFile)
@@ -22,7 +22,7 @@ final class SyncdServer: Sendable {
             ["serve"] + binary.storeArguments(data: data, server: name)
             + ["--host", "127.0.0.1", "--port", "0", "--port-file", portFile, "--log-level", "warning"]
             // The benchmarks push whole histories as a few users: no per-user quota.
-            + ["--quota-bytes", "0", "--quota-operations", "0"]
+            + ["--quota-bytes", "0", "--quota-operations", "0"] + options
         let process = try ChildProcess.start(binary.path, arguments, output: log)
         Interruption.shared.track(process.pid)
         let deadline = ContinuousClock.now + .seconds(30)

@@ -56,18 +56,38 @@ enum SnapshotCheck {
                 }
                 let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
                 guard migrations == manifest.schema else { throw refusal("its recorded migrations are not those of its manifest") }
-                let check = try String.fetchAll(db, sql: "PRAGMA quick_check(1)")
-                guard check == ["ok"] else { throw refusal("it is damaged (\(check.first?.prefix(80) ?? "?"))") }
-                for (table, columns) in expected.columns {
-                    let condition: String = columns.map { column -> String in
-                        let types: String = ([column.type] + (column.nullable ? ["null"] : [])).map { "'\($0)'" }.joined(separator: ", ")
-                        return "typeof(\"\(column.name)\") NOT IN (\(types))"
-                    }.joined(separator: " OR ")
-                    let query: String = "SELECT EXISTS (SELECT 1 FROM \"\(table)\" WHERE \(condition))"
-                    guard try Bool.fetchOne(db, sql: query) == false else {
-                        throw refusal("its table \(table) holds values of the wrong type")
+                // The two passes over the whole file run at once, on two connections: SQLite's
+                // structural check (pages, cells, indexes), and one scan of each table that
+                // checks every value's storage class (and, for the log, what the manifest says).
+                let structure = Concurrent { () -> String? in
+                    do {
+                        let other = try open(path)
+                        defer { try? other.close() }
+                        let check = try other.read { try String.fetchAll($0, sql: "PRAGMA quick_check(1)") }
+                        return check == ["ok"] ? nil : "it is damaged (\(check.first?.prefix(80) ?? "?"))"
+                    } catch {
+                        return "it is damaged (\(String(describing: error).prefix(80)))"
                     }
                 }
+                for (table, columns) in expected.columns {
+                    var conditions: [String] = columns.map { column -> String in
+                        let types: String = ([column.type] + (column.nullable ? ["null"] : [])).map { "'\($0)'" }.joined(separator: ", ")
+                        return "typeof(\"\(column.name)\") NOT IN (\(types))"
+                    }
+                    if table == "operations" { conditions += ["origin <> 'server'", "echoed <> 1"] }
+                    let query: String = "SELECT count(*), coalesce(max(\(conditions.joined(separator: " OR "))), 0) FROM \"\(table)\""
+                    guard let row = try Row.fetchOne(db, sql: query) else { continue }
+                    guard (row[1] as Int64) == 0 else {
+                        throw refusal(
+                            table == "operations"
+                                ? "its operations hold values of the wrong type, or operations that are not the server's"
+                                : "its table \(table) holds values of the wrong type")
+                    }
+                    if table == "operations", (row[0] as Int64) != manifest.operations {
+                        throw refusal("it does not hold the number of operations its manifest gives")
+                    }
+                }
+                if let damage = structure.value { throw refusal(damage) }
                 for table in ["replica", "keys", "held_changesets", "refused_changesets"] {
                     guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table))") == false else {
                         throw refusal("it holds local data (\(table))")
@@ -78,11 +98,6 @@ enum SnapshotCheck {
                     remote["pull_cursor"] as Int64 == manifest.cursor, remote["cursor_operation"] as String? == manifest.operation,
                     remote["store_id"] as String? == manifest.store
                 else { throw refusal("its position in the log is not the one its manifest gives") }
-                guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operations WHERE origin <> 'server' OR echoed <> 1)") == false
-                else { throw refusal("it holds operations that are not the server's") }
-                guard try Int64.fetchOne(db, sql: "SELECT count(*) FROM operations") == manifest.operations else {
-                    throw refusal("it does not hold the number of operations its manifest gives")
-                }
                 if let newest = try String.fetchOne(db, sql: "SELECT max(hlc) FROM operations") {
                     guard let stamp = try? Timestamp(parsing: newest), stamp <= latest else {
                         throw refusal("it holds an operation stamped \(newest.prefix(40)), beyond this replica's clock bound")
@@ -147,5 +162,25 @@ enum SnapshotCheck {
                 return (rows, columns)
             }
         }
+    }
+}
+
+/// Work on a thread of its own, whose result is waited for (``value``).
+final class Concurrent<T: Sendable>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: T?
+
+    init(_ work: @escaping @Sendable () -> T) {
+        Thread.detachNewThread { [self] in
+            result = work()
+            done.signal()
+        }
+    }
+
+    /// Waits for the work to end.
+    var value: T {
+        done.wait()
+        done.signal()
+        return result!
     }
 }

@@ -8,6 +8,9 @@ import SyncCore
 /// computed from what the store held at the view's cursor and written only if the cursor
 /// has not moved meanwhile (``applyView(_:from:to:)``), else computed again.
 public protocol MergedViewStore: Sendable {
+    /// What became of a step offered to ``applyView(_:from:to:)``.
+    typealias ViewWrite = MergedViewWrite
+
     /// The seq of the last operation the view holds.
     func viewCursor() async throws -> Int64
     /// The stored operations (canonical JSON) about each of the pieces named by key.
@@ -15,10 +18,10 @@ public protocol MergedViewStore: Sendable {
     func viewOperations(about entities: [String]) async throws -> [String: [String]]
     /// The codes with these ids that the view holds, or every code when `ids` is nil.
     func viewCodes(_ ids: [TagName]?) async throws -> [TagName: ViewCode]
-    /// Writes a step and moves the cursor from `from` to `to`, in one transaction.
-    /// - Returns: false, writing nothing, when the cursor is no longer `from` (another
-    ///   instance wrote that step).
-    func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> Bool
+    /// Writes a step and moves the cursor from `from` to `to`, in one transaction, unless
+    /// the cursor is no longer `from` (another instance wrote that step), or another
+    /// instance is writing a step right now (it never waits for it).
+    func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> MergedViewWrite
 
     /// A page of articles (``ViewQuery/Articles``), by id.
     func viewArticles(_ query: ViewQuery.Articles) async throws -> [SyncProtocol.ArticleListing]
@@ -31,4 +34,14 @@ public protocol MergedViewStore: Sendable {
     /// Writes the export (``CorpusSnapshot/canonicalJSON()``) of the view as it is now,
     /// chunk by chunk, to `write`, holding one page of rows and one chunk at a time.
     func viewExport(chunkBytes: Int, _ write: (ByteBuffer) async throws -> Void) async throws
+}
+
+/// What became of a step of the merged view offered to its store.
+public enum MergedViewWrite: Sendable {
+    /// Written, and the cursor moved.
+    case written
+    /// Not written: the cursor had moved on (another instance wrote the step).
+    case moved
+    /// Not written: another instance is writing a step now.
+    case busy
 }

@@ -5,8 +5,8 @@ import PostgresNIO
 import SyncCore
 
 /// The merged view's tables on PostgreSQL (`migrations/server-postgres/0005_merged_view.sql`),
-/// shared by every instance: a step is written under the lock of the `view_head` row, and
-/// only when the cursor is still the one it was computed from.
+/// shared by every instance: a step is written by one instance at a time (an advisory lock
+/// that nobody waits for), and only when the cursor is still the one it was computed from.
 extension PostgresChangeStore {
     public func viewCursor() async throws -> Int64 {
         try await guarded { [client, logger] in
@@ -67,17 +67,29 @@ extension PostgresChangeStore {
 
     static func element<T: Encodable>(_ value: T) -> String { String(decoding: CanonicalDocument.encode(value), as: UTF8.self) }
 
-    public func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> Bool {
+    /// The key of the advisory lock that the instance writing a step of the view holds.
+    static let viewLock: Int64 = 0x616E_6E6F_7476_6965  // "annotvie"
+
+    public func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> MergedViewWrite {
         try await guarded(timeout: .seconds(60)) { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in
+                // One writer at a time, and nobody waits for it: an instance that finds the
+                // lock taken leaves the step to the one holding it.
+                var locked = false
+                for try await value in try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.viewLock))", logger: logger)
+                    .decode(Bool.self)
+                {
+                    locked = value
+                }
+                guard locked else { return .busy }
                 var cursor: Int64 = -1
-                for try await value in try await connection.query("SELECT cursor FROM view_head FOR UPDATE", logger: logger).decode(Int64.self) {
+                for try await value in try await connection.query("SELECT cursor FROM view_head", logger: logger).decode(Int64.self) {
                     cursor = value
                 }
-                guard cursor == from else { return false }
+                guard cursor == from else { return .moved }
                 try await Self.write(changes, connection, logger)
                 try await connection.query("UPDATE view_head SET cursor = \(to)", logger: logger)
-                return true
+                return .written
             }
         }
     }

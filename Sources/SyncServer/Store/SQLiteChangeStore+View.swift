@@ -69,10 +69,10 @@ extension SQLiteChangeStore {
 
     static func element<T: Encodable>(_ value: T) -> String { String(decoding: CanonicalDocument.encode(value), as: UTF8.self) }
 
-    public func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> Bool {
+    public func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> MergedViewWrite {
         try await guarded {
             try await pool.write { db in
-                guard try Int64.fetchOne(db, sql: "SELECT cursor FROM view_head") == from else { return false }
+                guard try Int64.fetchOne(db, sql: "SELECT cursor FROM view_head") == from else { return .moved }
                 let about = try db.cachedStatement(sql: "INSERT INTO view_entity_operations (entity, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 for (entity, seq) in changes.entityOperations { try about.execute(arguments: [entity, seq]) }
                 for article in changes.articles {
@@ -188,7 +188,7 @@ extension SQLiteChangeStore {
                         ])
                 }
                 try db.execute(sql: "UPDATE view_head SET cursor = ?", arguments: [to])
-                return true
+                return .written
             }
         }
     }

@@ -32,10 +32,23 @@ public actor MergedView {
     ///   restore); past it, the steps made so far are kept and the caller gets a 503
     ///   `view_behind`. `nil`: no limit.
     public func catchUp(within limit: Duration? = nil) async throws {
+        try await follow(within: limit, waitingForOthers: true)
+    }
+
+    /// Steps until caught up. When another instance is writing a step, waits for it
+    /// (`waitingForOthers`: a read needs the view current) or leaves the work to it.
+    private func follow(within limit: Duration?, waitingForOthers: Bool) async throws {
         let deadline = limit.map { ContinuousClock.now + $0 }
         await acquire()
         defer { release() }
-        while try await step() {
+        while true {
+            switch try await step() {
+            case .caughtUp: return
+            case .stepped: break
+            case .busy:
+                guard waitingForOthers else { return }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             if let deadline, ContinuousClock.now > deadline, try await !isCaughtUp() {
                 throw SyncServerError(
                     .serviceUnavailable, code: "view_behind",
@@ -56,8 +69,9 @@ public actor MergedView {
         guard following == nil else { return }
         following = Task {
             while self.takeNudge() {
-                // A store that cannot be reached now is tried again by the next push or read.
-                try? await self.catchUp()
+                // A store that cannot be reached now is tried again by the next push or read;
+                // a step another instance is writing is left to it.
+                try? await self.follow(within: nil, waitingForOthers: false)
             }
         }
     }
@@ -77,11 +91,16 @@ public actor MergedView {
         return try await store.pull(after: cursor, limit: 1, maxBytes: 1).operations.isEmpty
     }
 
-    /// One step. - Returns: false when there was nothing to do.
-    func step() async throws -> Bool {
+    /// What one step did.
+    enum Step {
+        case caughtUp, stepped, busy
+    }
+
+    /// One step.
+    func step() async throws -> Step {
         let cursor = try await store.viewCursor()
         let page = try await store.pull(after: cursor, limit: stepOperations, maxBytes: 16 * 1024 * 1024)
-        guard !page.operations.isEmpty else { return false }
+        guard !page.operations.isEmpty else { return .caughtUp }
         // The log holds only operations that were validated when pushed.
         let operations = try page.operations.map { (seq: $0.seq, operation: try WireFormat.decodeOperation($0.payload)) }
         var update = ViewUpdate(operations)
@@ -93,8 +112,10 @@ public actor MergedView {
             if !replace.isEmpty { update.placeCodes(replace, all: try await store.viewCodes(nil)) }
         }
         // Another instance may have written this step meanwhile: then go on from its cursor.
-        _ = try await store.applyView(update.changes, from: cursor, to: page.cursor)
-        return true
+        switch try await store.applyView(update.changes, from: cursor, to: page.cursor) {
+        case .written, .moved: return .stepped
+        case .busy: return .busy
+        }
     }
 
     private func acquire() async {

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// (i) One and two `syncd` instances on one PostgreSQL database (issue 14): workload (c),
+/// 32 clients spread over the instances, run four times on new databases (1, 2, 2 and 1
+/// instances, so that neither count always runs on a warmer machine), while a sampler
+/// looks at `pg_stat_activity` every 10 ms and counts the sessions waiting for a lock.
+/// Goal: two instances push at least as much as one, at no worse 99th percentile.
+struct InstancesBenchmark {
+    let context: BenchContext
+    /// A database where new ones may be created (`--postgres URL`).
+    let adminURL: String
+    let duration: Duration
+
+    /// What the sampler saw.
+    struct LockWaits: Sendable {
+        var samples = 0
+        /// Sessions waiting for a lock, summed over the samples.
+        var waiting = 0
+        /// Samples in which some session waited for a lock.
+        var samplesWithWaits = 0
+        /// Active sessions, summed over the samples.
+        var active = 0
+    }
+
+    func run() async throws {
+        Output.line(
+            "\n(i) 32 clients for \(duration.components.seconds) s on one and on two syncd instances sharing one PostgreSQL, "
+                + "4 runs (1, 2, 2, 1 instances), lock waits sampled every 10 ms")
+        var results: [(instances: Int, figures: ConcurrentClientsBenchmark.Figures, waits: LockWaits)] = []
+        for (round, instances) in [1, 2, 2, 1].enumerated() {
+            let database = "bench_instances_\(getpid())_\(round)"
+            try await Self.execute(adminURL, "CREATE DATABASE \(database)")
+            let url = try Self.url(adminURL, database: database)
+            let sampler = LockSampler(url: url)
+            let sampling = Task { try await sampler.run() }
+            let figures: ConcurrentClientsBenchmark.Figures
+            do {
+                figures = try await ConcurrentClientsBenchmark(
+                    context: context.with(storeArguments: ["--store", url]), clients: 32, instances: instances, duration: duration
+                ).run()
+            } catch {
+                sampler.stop()
+                _ = try? await sampling.value
+                throw error
+            }
+            sampler.stop()
+            let waits = try await sampling.value
+            results.append((instances, figures, waits))
+            try? await Self.execute(adminURL, "DROP DATABASE \(database)")
+        }
+        Output.row("summary", "run by run:")
+        for result in results {
+            let waits = result.waits
+            Output.detail(
+                "\(result.instances) instance(s): pushed \(Statistics.format(result.figures.pushedPerSecond, 0)) ops/s, "
+                    + "push p50 \(Statistics.milliseconds(Statistics.percentile(result.figures.pushLatencies, 50))) "
+                    + "p99 \(Statistics.milliseconds(Statistics.percentile(result.figures.pushLatencies, 99))), "
+                    + "pull p99 \(Statistics.milliseconds(Statistics.percentile(result.figures.pullLatencies, 99))); "
+                    + "lock waits: \(Statistics.format(Double(waits.waiting) / Double(max(1, waits.samples)), 3)) sessions on average, "
+                    + "in \(Statistics.format(100 * Double(waits.samplesWithWaits) / Double(max(1, waits.samples)), 1))% of "
+                    + "\(waits.samples) samples (\(Statistics.format(Double(waits.active) / Double(max(1, waits.samples)), 2)) sessions active)")
+        }
+        func mean(_ count: Int, _ value: (ConcurrentClientsBenchmark.Figures) -> Double) -> Double {
+            let values = results.filter { $0.instances == count }.map { value($0.figures) }
+            return values.reduce(0, +) / Double(values.count)
+        }
+        let throughput = mean(2) { $0.pushedPerSecond } / mean(1) { $0.pushedPerSecond }
+        let p99 = mean(2) { Statistics.percentile($0.pushLatencies, 99) } / mean(1) { Statistics.percentile($0.pushLatencies, 99) }
+        let met = throughput >= 1 && p99 <= 1
+        Output.row(
+            "ratio",
+            "two/one instances: pushed operations/s \(Statistics.format(throughput)), push p99 \(Statistics.format(p99)) "
+                + "(means of the two runs each; goal: throughput >= 1 at p99 <= 1, \(met ? "met" : "NOT met"))")
+    }
+
+    static func url(_ admin: String, database: String) throws -> String {
+        guard var components = URLComponents(string: admin) else { throw SyncBenchError("--postgres is not a URL: \(admin)") }
+        components.path = "/" + database
+        guard let url = components.string else { throw SyncBenchError("--postgres is not a URL: \(admin)") }
+        return url
+    }
+
+    static func execute(_ url: String, _ sql: String) async throws {
+        try await LockSampler.withClient(url) { client in try await client.query(PostgresQuery(unsafeSQL: sql)) }
+    }
+}
+
+/// Samples `pg_stat_activity` of one database every 10 ms until stopped.
+final class LockSampler: @unchecked Sendable {
+    let url: String
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(url: String) { self.url = url }
+
+    func stop() { lock.withLock { stopped = true } }
+    private var isStopped: Bool { lock.withLock { stopped } }
+
+    func run() async throws -> InstancesBenchmark.LockWaits {
+        try await Self.withClient(url) { client in
+            var waits = InstancesBenchmark.LockWaits()
+            while !self.isStopped {
+                let rows = try await client.query(
+                    """
+                    SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active')
+                    FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    """)
+                for try await (waiting, active) in rows.decode((Int64, Int64).self) {
+                    waits.samples += 1
+                    waits.waiting += Int(waiting)
+                    waits.active += Int(active)
+                    if waiting > 0 { waits.samplesWithWaits += 1 }
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return waits
+        }
+    }
+
+    /// Runs `body` with a client of the database at `url` (its pool running meanwhile).
+    static func withClient<T: Sendable>(_ url: String, _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+        guard let components = URLComponents(string: url), let host = components.host else {
+            throw SyncBenchError("not a PostgreSQL URL: \(url)")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
+            database: String(components.path.dropFirst()), tls: .disable)
+        configuration.options.minimumConnections = 0
+        let client = PostgresClient(configuration: configuration)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await client.run(); return nil }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}
