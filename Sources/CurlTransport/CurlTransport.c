@@ -142,13 +142,13 @@ void ct_session_free(ct_session *session) {
     free(session);
 }
 
-void ct_request(ct_session *session, const char *url, const char *method, const char *const *headers,
-                size_t header_count, const unsigned char *body, size_t body_length, long connect_timeout_ms,
-                long timeout_ms, size_t max_body, ct_response *out) {
+// The session's handle, reset, or a new one; NULL (with `out` filled) when libcurl cannot
+// be loaded or make a handle.
+static CURL *session_handle(ct_session *session, ct_response *out) {
     memset(out, 0, sizeof *out);
     if (ct_load(out->error, sizeof out->error) != 0) {
         out->failure = CT_FAILURE_UNAVAILABLE;
-        return;
+        return NULL;
     }
     CURL *handle = session ? session->handle : NULL;
     if (handle) {
@@ -160,8 +160,15 @@ void ct_request(ct_session *session, const char *url, const char *method, const 
     if (!handle) {
         out->failure = CT_FAILURE_OTHER;
         snprintf(out->error, sizeof out->error, "libcurl could not make a request");
-        return;
     }
+    return handle;
+}
+
+void ct_request(ct_session *session, const char *url, const char *method, const char *const *headers,
+                size_t header_count, const unsigned char *body, size_t body_length, long connect_timeout_ms,
+                long timeout_ms, size_t max_body, ct_response *out) {
+    CURL *handle = session_handle(session, out);
+    if (!handle) return;
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < header_count; i++) list = curl.slist_append(list, headers[i]);
     // No "Expect: 100-continue" round trip before a body.
@@ -228,23 +235,8 @@ static size_t stream_piece(char *pointer, size_t size, size_t count, void *conte
 
 void ct_stream(ct_session *session, const char *url, const char *const *headers, size_t header_count,
                long connect_timeout_ms, ct_sink sink, void *context, ct_response *out) {
-    memset(out, 0, sizeof *out);
-    if (ct_load(out->error, sizeof out->error) != 0) {
-        out->failure = CT_FAILURE_UNAVAILABLE;
-        return;
-    }
-    CURL *handle = session ? session->handle : NULL;
-    if (handle) {
-        curl.easy_reset(handle);
-    } else {
-        handle = curl.easy_init();
-        if (session) session->handle = handle;
-    }
-    if (!handle) {
-        out->failure = CT_FAILURE_OTHER;
-        snprintf(out->error, sizeof out->error, "libcurl could not make a request");
-        return;
-    }
+    CURL *handle = session_handle(session, out);
+    if (!handle) return;
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < header_count; i++) list = curl.slist_append(list, headers[i]);
     stream_state state = {.handle = handle, .sink = sink, .context = context, .error_body = {.limit = 64 * 1024}};

@@ -14,6 +14,8 @@ struct AnnotReplica: Sendable {
         let pushed: Int
         let seconds: Double
         let maxResidentKiB: Int
+        /// When it started from a snapshot: seconds to receive, check and place it.
+        var snapshot: (received: Double, checked: Double, placed: Double)?
     }
 
     /// `annot init --user USER`, then `annot remote set URL --token TOKEN` (neither timed).
@@ -35,8 +37,14 @@ struct AnnotReplica: Sendable {
         let completion = try await ChildProcess.run(binary, ["sync", "--json", "--replica", path] + options, output: output)
         try completion.requireSuccess(output: output)
         struct Report: Decodable {
+            struct Snapshot: Decodable {
+                let received: Double
+                let checked: Double
+                let placed: Double
+            }
             let pushed: Int
             let received: Int
+            let snapshot: Snapshot?
         }
         // The report is one pretty-printed JSON object; stderr, which shares the file, is
         // silent on success when it is not a terminal.
@@ -46,7 +54,8 @@ struct AnnotReplica: Sendable {
         else { throw SyncBenchError("annot sync --json printed no report: \(ChildProcess.tail(of: output))") }
         return SyncRun(
             received: report.received, pushed: report.pushed, seconds: completion.seconds,
-            maxResidentKiB: completion.maxResidentKiB)
+            maxResidentKiB: completion.maxResidentKiB,
+            snapshot: report.snapshot.map { ($0.received, $0.checked, $0.placed) })
     }
 
     /// One `annot tag ARTICLE TAG`, timed as a whole process: the seconds it took.

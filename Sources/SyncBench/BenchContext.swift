@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 
 /// What every workload shares: the binaries under test, a scratch folder and the options.
 struct BenchContext: Sendable {
@@ -35,6 +36,14 @@ struct BenchContext: Sendable {
         self.annot = annot
         self.folder = folder
         self.runs = runs
+    }
+
+    /// The four curators who seed a server's history (`seed-1` to `seed-4`), with their tokens.
+    func seeders(data: URL, server name: String) async throws -> (users: [UserName], tokens: [UserName: String]) {
+        let users = try (1...4).map { try UserName("seed-\($0)") }
+        var tokens: [UserName: String] = [:]
+        for user in users { tokens[user] = try await syncd.addUser(user.rawValue, role: "curator", data: data, server: name) }
+        return (users, tokens)
     }
 
     /// A new, empty folder for one server or replica.

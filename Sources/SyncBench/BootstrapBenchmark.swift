@@ -21,11 +21,7 @@ struct BootstrapBenchmark {
                 + "then annot list, search and tag; against curl receiving the snapshot into a file, \(Statistics.runs(runs))")
         let name = "bootstrap"
         let data = try context.subfolder(name)
-        let seeders = try (1...4).map { try UserName("seed-\($0)") }
-        var tokens: [UserName: String] = [:]
-        for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
-        }
+        let (seeders, tokens) = try await context.seeders(data: data, server: name)
         let reader = try await context.syncd.addUser("reader", role: "reader", data: data, server: name)
         var analysts: [String] = []
         for index in 0..<(runs + 1) {
@@ -89,11 +85,19 @@ struct BootstrapBenchmark {
             steps["list", default: []].append(list)
             steps["search", default: []].append(search)
             steps["tag", default: []].append(tag)
+            if let phases = sync.snapshot {
+                steps["receive", default: []].append(phases.received)
+                steps["check", default: []].append(phases.checked)
+                steps["place", default: []].append(phases.placed)
+            }
             try? FileManager.default.removeItem(atPath: replica.path)
         }
         let ratio = Statistics.median(syncs) / Statistics.median(baseline)
         Output.row("curl (baseline)", Statistics.latencies(baseline, of: "runs"))
         Output.row("annot sync", Statistics.latencies(syncs, of: "runs"))
+        for step in ["receive", "check", "place"] where steps[step] != nil {
+            Output.detail("of which the snapshot's \(step): median \(Statistics.milliseconds(Statistics.median(steps[step]!)))")
+        }
         for step in ["list", "search", "tag"] { Output.detail("then annot \(step): median \(Statistics.milliseconds(Statistics.median(steps[step]!)))") }
         Output.row(
             "ratio",

@@ -18,11 +18,7 @@ struct FreshPullBenchmark {
         Output.line("\n(a) \(title), \(Statistics.runs(context.runs))")
         let name = "fresh"
         let data = try context.subfolder(name)
-        let seeders = try (1...4).map { try UserName("seed-\($0)") }
-        var tokens: [UserName: String] = [:]
-        for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
-        }
+        let (seeders, tokens) = try await context.seeders(data: data, server: name)
         let readerToken = try await context.syncd.addUser("reader", role: "annotator", data: data, server: name)
         let server = try await context.syncd.serve(data: data, server: name)
         defer { server.stop() }

@@ -53,11 +53,7 @@ struct IncrementalSyncBenchmark {
     private func prepare(_ size: Int) async throws -> PreparedHistory {
         let name = "history-\(size)"
         let data = try context.subfolder(name)
-        let seeders = try (1...4).map { try UserName("seed-\($0)") }
-        var tokens: [UserName: String] = [:]
-        for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
-        }
+        let (seeders, tokens) = try await context.seeders(data: data, server: name)
         let writer = try UserName("writer")
         let writerToken = try await context.syncd.addUser(writer.rawValue, role: "annotator", data: data, server: name)
         let readerToken = try await context.syncd.addUser("reader", role: "annotator", data: data, server: name)

@@ -17,11 +17,7 @@ struct LocalWritesBenchmark {
                 + "against annot tag on the idle replica")
         let name = "writers"
         let data = try context.subfolder(name)
-        let seeders = try (1...4).map { try UserName("seed-\($0)") }
-        var tokens: [UserName: String] = [:]
-        for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
-        }
+        let (_, tokens) = try await context.seeders(data: data, server: name)
         let readerToken = try await context.syncd.addUser("analyst", role: "annotator", data: data, server: name)
         let quietToken = try await context.syncd.addUser("quiet", role: "annotator", data: data, server: name)
         let server = try await context.syncd.serve(data: data, server: name)

@@ -73,11 +73,7 @@ struct ReadsBenchmark {
     private func prepare(_ size: Int) async throws -> Prepared {
         let name = "reads-\(size)"
         let data = try context.subfolder(name)
-        let seeders = try (1...4).map { try UserName("seed-\($0)") }
-        var tokens: [UserName: String] = [:]
-        for user in seeders {
-            tokens[user] = try await context.syncd.addUser(user.rawValue, role: "curator", data: data, server: name)
-        }
+        let (seeders, tokens) = try await context.seeders(data: data, server: name)
         let reader = try await context.syncd.addUser("reader", role: "reader", data: data, server: name)
         let server = try await context.syncd.serve(data: data, server: name)
         let endpoint = SyncEndpoint(baseURL: server.url)

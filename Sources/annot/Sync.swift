@@ -156,6 +156,7 @@ extension Annot {
         defer { withExtendedLifetime(stops) {} }
         if !json { Output.note("Watching \(remote.url) (Ctrl-C to stop).") }
         var failing = false
+        var outputFailure: (any Error)?
         try live.run { event in
             let now = Date().formatted(.iso8601)
             let time = Date().formatted(date: .omitted, time: .standard)
@@ -164,18 +165,31 @@ extension Annot {
                 let moved = report.pushed + report.received + report.held + report.refused > 0
                 defer { failing = false }
                 guard moved || failing else { return }
-                if json { return printWatchEvent(WatchEvent(event: "synced", at: now, report: report)) }
-                var text = "\(time) sent \(report.pushed), received \(report.received)"
-                if report.held > 0 { text += ", held back \(report.held) ('annot status' says why)" }
-                if report.refused > 0 { text += ", refused by the server \(report.refused) ('annot status')" }
-                Output.line(failing && !moved ? "\(time) connected again" : text)
+                if json {
+                    printWatchEvent(WatchEvent(event: "synced", at: now, report: report))
+                } else {
+                    var text = "\(time) sent \(report.pushed), received \(report.received)"
+                    if report.held > 0 { text += ", held back \(report.held) ('annot status' says why)" }
+                    if report.refused > 0 { text += ", refused by the server \(report.refused) ('annot status')" }
+                    Output.line(failing && !moved ? "\(time) connected again" : text)
+                }
             case .failed(let error, let delay):
                 failing = true
-                if json { return printWatchEvent(WatchEvent(event: "failed", at: now, error: error, retryIn: delay)) }
-                Output.note("\(time) annot: \(error) (trying again in \(Int(delay.rounded())) s)")
+                if json {
+                    printWatchEvent(WatchEvent(event: "failed", at: now, error: error, retryIn: delay))
+                } else {
+                    Output.note("\(time) annot: \(error) (trying again in \(Int(delay.rounded())) s)")
+                }
             }
-            try? Output.flush()
+            // Nobody reads the lines any more (a closed pipe, a full disk): stop, and say so.
+            do {
+                try Output.flush()
+            } catch {
+                outputFailure = error
+                live.stop()
+            }
         }
+        if let outputFailure { throw outputFailure }
         if !json { Output.note("Stopped watching.") }
     }
 

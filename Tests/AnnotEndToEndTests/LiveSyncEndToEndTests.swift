@@ -72,5 +72,35 @@ extension EndToEnd {
             let exports = try [alice, bob].map { try expectSuccess($0.run(["export"])).stdout }
             #expect(exports[0] == exports[1])
         }
+
+        /// Given a watcher whose standard output cannot be written any more (here a full disk,
+        /// `/dev/full`; a closed pipe is the same failure), when it has a line to print, then it
+        /// stops with one line on standard error and exit status 74, rather than syncing on,
+        /// unheard, for good.
+        @Test func aWatcherWhoseOutputFailsStops() throws {
+            let server = SyncdProcess(data: folder.path("server-full"))
+            try server.start()
+            defer { server.stop() }
+            let carol = try server.analyst("carol", in: folder)
+            expectSuccess(try carol.run(["sync"]))
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: AnnotCLI.binary)
+            process.arguments = ["sync", "--watch", "--json"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["ANNOT_REPLICA"] = carol.replica
+            process.environment = environment
+            process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let err = Pipe()
+            process.standardError = err
+            try process.run()
+            let watchdog = Watchdog(pid: process.processIdentifier, seconds: 60)
+            defer { watchdog.disarm() }
+            Thread.sleep(forTimeInterval: 1)
+            expectSuccess(try carol.run(["tag", "003", "unheard"]))
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 74, "exit \(process.terminationStatus): \(stderr)")
+            #expect(stderr.contains("standard output"), "\(stderr)")
+        }
     }
 }

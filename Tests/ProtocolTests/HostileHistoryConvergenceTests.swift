@@ -14,12 +14,7 @@ import Testing
 // seconds, the async tests waiting on PostgreSQL and sockets (2 cores here).
 @Suite(.timeLimit(.minutes(10)), .serialized)
 struct HostileHistoryConvergenceTests {
-    static var seeds: [UInt64] {
-        let environment = ProcessInfo.processInfo.environment
-        if let one = environment["CONVERGENCE_SEED"].flatMap(UInt64.init) { return [one] }
-        let count = environment["CONVERGENCE_SEEDS"].flatMap(Int.init) ?? 300
-        return (0..<UInt64(count)).map { $0 &* 0x2545_F491_4F6C_DD1D &+ 7 }
-    }
+    static var seeds: [UInt64] { PropertySeeds.seeds(defaultCount: 300, stride: 0x2545_F491_4F6C_DD1D, offset: 7) }
 
     @Test(arguments: seeds)
     func theReplicaAndTheModelAgree(seed: UInt64) throws {

@@ -16,12 +16,7 @@ import Testing
 /// pulling the log instead.
 @Suite(.timeLimit(.minutes(10)), .serialized)
 struct SnapshotBootstrapTests {
-    static var seeds: [UInt64] {
-        let environment = ProcessInfo.processInfo.environment
-        if let one = environment["CONVERGENCE_SEED"].flatMap(UInt64.init) { return [one] }
-        let count = environment["CONVERGENCE_SEEDS"].flatMap(Int.init) ?? 40
-        return (0..<UInt64(count)).map { $0 &* 0x2545_F491_4F6C_DD1D &+ 101 }
-    }
+    static var seeds: [UInt64] { PropertySeeds.seeds(defaultCount: 40, stride: 0x2545_F491_4F6C_DD1D, offset: 101) }
 
     /// A server holding `changesets`, each pushed by its author (every author a curator).
     static func server(holding changesets: [Changeset]) async throws -> InProcessServer {

@@ -1,6 +1,7 @@
 import Foundation
 import SeededRandom
 import SyncCore
+import TestSupport
 import Testing
 
 @testable import Replica
@@ -12,12 +13,7 @@ import Testing
 // seconds, the async tests waiting on PostgreSQL and sockets (2 cores here).
 @Suite(.timeLimit(.minutes(10)), .serialized)
 struct ReplicaConvergenceTests {
-    static var seeds: [UInt64] {
-        let environment = ProcessInfo.processInfo.environment
-        if let one = environment["CONVERGENCE_SEED"].flatMap(UInt64.init) { return [one] }
-        let count = environment["CONVERGENCE_SEEDS"].flatMap(Int.init) ?? 200
-        return (0..<UInt64(count)).map { $0 &* 0x5851_F42D &+ 11 }
-    }
+    static var seeds: [UInt64] { PropertySeeds.seeds(defaultCount: 200, stride: 0x5851_F42D, offset: 11) }
 
     @Test(arguments: seeds)
     func replicasConverge(seed: UInt64) throws {

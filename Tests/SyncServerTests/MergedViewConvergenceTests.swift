@@ -14,10 +14,7 @@ import Testing
 @Suite(.timeLimit(.minutes(10)), .serialized)
 struct MergedViewConvergenceTests {
     static func seeds(defaultCount: Int) -> [UInt64] {
-        let environment = ProcessInfo.processInfo.environment
-        if let one = environment["CONVERGENCE_SEED"].flatMap(UInt64.init) { return [one] }
-        let count = environment["CONVERGENCE_SEEDS"].flatMap(Int.init) ?? defaultCount
-        return (0..<UInt64(count)).map { $0 &* 0x9E37_79B9_7F4A_7C15 &+ 3 }
+        PropertySeeds.seeds(defaultCount: defaultCount, stride: 0x9E37_79B9_7F4A_7C15, offset: 3)
     }
 
     @Test(arguments: seeds(defaultCount: 150))

@@ -19,8 +19,9 @@ public struct SnapshotOrigin: Sendable, Hashable, Codable {
 extension LocalReplica {
     /// What came of an offer to start from a snapshot.
     public enum SnapshotInstall: Sendable, Hashable {
-        /// The replica now holds the snapshot's state and follows the log from its cursor.
-        case installed
+        /// The replica now holds the snapshot's state and follows the log from its cursor;
+        /// checking the file and putting it in place took these many seconds.
+        case installed(checked: Double, placed: Double)
         /// The replica is as it was (and pulls the log), for this reason.
         case skipped(String)
     }
@@ -43,18 +44,23 @@ extension LocalReplica {
     ) throws(ReplicaError) -> SnapshotInstall {
         defer { try? FileManager.default.removeItem(atPath: file) }
         chmod(file, 0o600)
+        let start = ContinuousClock.now
         let identity = try identity()
         let bound = wallClock.milliseconds() &+ identity.clock.maxDrift &+ HybridLogicalClock.skewAllowance
         try SnapshotCheck.verify(file, manifest: manifest, latest: Timestamp(milliseconds: bound, counter: .max, replica: identity.replica))
         // The file, at this build's schema (a server with older migrations made it).
         _ = try Self.upgrade(file)
+        let checked = ContinuousClock.now
         guard let openLock else { return .skipped("the replica's folder is read-only") }
         let origin = SnapshotOrigin(server: server, manifest: manifest, installed: Int64(wallClock.milliseconds()))
         let outcome: Result<SnapshotInstall, ReplicaError>? = openLock.alone {
             do throws(ReplicaError) {
                 if let reason = try carry(into: file, origin: origin) { return .success(.skipped(reason)) }
                 try swap(in: file)
-                return .success(.installed)
+                func seconds(_ duration: Duration) -> Double {
+                    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+                }
+                return .success(.installed(checked: seconds(checked - start), placed: seconds(ContinuousClock.now - checked)))
             } catch {
                 return .failure(error)
             }

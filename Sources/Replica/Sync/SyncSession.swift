@@ -27,12 +27,16 @@ public struct SyncSession {
         public var snapshot: SnapshotSummary?
     }
 
-    /// A snapshot a sync started the replica from.
+    /// A snapshot a sync started the replica from, and how long each step took.
     public struct SnapshotSummary: Sendable, Codable {
         public let cursor: Int64
         public let operations: Int64
         public let bytes: Int64
         public let sha256: String
+        /// Seconds to receive the file, to check it, and to put it in the replica's place.
+        public let received: Double
+        public let checked: Double
+        public let placed: Double
     }
 
     let replica: LocalReplica
@@ -164,11 +168,15 @@ public struct SyncSession {
         let file = replica.path + ".snapshot-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: file) }
         do {
+            let start = ContinuousClock.now
             try download(manifest, to: file)
+            let received = ContinuousClock.now - start
             switch try replica.install(snapshot: file, manifest: manifest, server: remote.url) {
-            case .installed:
+            case .installed(let checked, let placed):
                 report.snapshot = SnapshotSummary(
-                    cursor: manifest.cursor, operations: manifest.operations, bytes: manifest.bytes, sha256: manifest.sha256)
+                    cursor: manifest.cursor, operations: manifest.operations, bytes: manifest.bytes, sha256: manifest.sha256,
+                    received: Double(received.components.seconds) + Double(received.components.attoseconds) / 1e18,
+                    checked: checked, placed: placed)
             case .skipped(let reason):
                 warning("the server's snapshot was not used (\(reason)); pulling the log instead")
             }

@@ -77,33 +77,25 @@ extension SQLiteChangeStore {
                 for (entity, seq) in changes.entityOperations { try about.execute(arguments: [entity, seq]) }
                 for article in changes.articles {
                     let values: StatementArguments = [article.title, article.text, Self.element(article)]
-                    if let rowid = try Int64.fetchOne(db, sql: "SELECT rowid FROM view_articles WHERE id = ?", arguments: [article.id.rawValue]) {
-                        try db.execute(sql: "UPDATE view_articles SET title = ?, text = ?, element = ? WHERE rowid = ?", arguments: values + [rowid])
-                        try db.execute(sql: "DELETE FROM view_article_search WHERE rowid = ?", arguments: [rowid])
-                        try db.execute(
-                            sql: "INSERT INTO view_article_search (rowid, title, text) VALUES (?, ?, ?)",
-                            arguments: [rowid, article.title, article.text])
+                    if let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM view_articles WHERE id = ?"), arguments: [article.id.rawValue]) {
+                        try db.cachedStatement(sql: "UPDATE view_articles SET title = ?, text = ?, element = ? WHERE rowid = ?").execute(arguments: values + [rowid])
+                        try db.cachedStatement(sql: "DELETE FROM view_article_search WHERE rowid = ?").execute(arguments: [rowid])
+                        try db.cachedStatement(sql: "INSERT INTO view_article_search (rowid, title, text) VALUES (?, ?, ?)").execute(arguments: [rowid, article.title, article.text])
                     } else {
-                        try db.execute(
-                            sql: "INSERT INTO view_articles (id, title, text, element) VALUES (?, ?, ?, ?)",
-                            arguments: [article.id.rawValue] + values)
-                        try db.execute(
-                            sql: "INSERT INTO view_article_search (rowid, title, text) VALUES (?, ?, ?)",
-                            arguments: [db.lastInsertedRowID, article.title, article.text])
+                        try db.cachedStatement(sql: "INSERT INTO view_articles (id, title, text, element) VALUES (?, ?, ?, ?)").execute(arguments: [article.id.rawValue] + values)
+                        try db.cachedStatement(sql: "INSERT INTO view_article_search (rowid, title, text) VALUES (?, ?, ?)").execute(arguments: [db.lastInsertedRowID, article.title, article.text])
                     }
                 }
                 // Highlights before codings: a coded span counts while its highlight is live
                 // on the same article.
                 for (id, highlight) in changes.highlights {
                     if let highlight {
-                        try db.execute(
-                            sql: """
+                        try db.cachedStatement(sql: """
                                 INSERT INTO view_highlights (id, article, created, element) VALUES (?, ?, ?, ?)
                                 ON CONFLICT (id) DO UPDATE SET article = excluded.article, created = excluded.created, element = excluded.element
-                                """,
-                            arguments: [id.rawValue, highlight.article.rawValue, highlight.created.description, Self.element(highlight)])
+                                """).execute(arguments: [id.rawValue, highlight.article.rawValue, highlight.created.description, Self.element(highlight)])
                     } else {
-                        try db.execute(sql: "DELETE FROM view_highlights WHERE id = ?", arguments: [id.rawValue])
+                        try db.cachedStatement(sql: "DELETE FROM view_highlights WHERE id = ?").execute(arguments: [id.rawValue])
                     }
                 }
                 for (coding, live) in changes.codings {
@@ -122,20 +114,19 @@ extension SQLiteChangeStore {
                     }
                 }
                 for id in changes.highlights.keys {
-                    try db.execute(
-                        sql: """
+                    try db.cachedStatement(sql: """
                             UPDATE view_codings SET counts = EXISTS (SELECT 1 FROM view_highlights h
                                 WHERE h.id = view_codings.highlight AND h.article = view_codings.article)
                             WHERE highlight = ?
-                            """, arguments: [id.rawValue])
+                            """).execute(arguments: [id.rawValue])
                 }
                 for (id, note) in changes.notes {
-                    let rowid = try Int64.fetchOne(db, sql: "SELECT rowid FROM view_notes WHERE id = ?", arguments: [id.rawValue])
+                    let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM view_notes WHERE id = ?"), arguments: [id.rawValue])
                     if let rowid {
-                        try db.execute(sql: "DELETE FROM view_note_search WHERE rowid = ?", arguments: [rowid])
+                        try db.cachedStatement(sql: "DELETE FROM view_note_search WHERE rowid = ?").execute(arguments: [rowid])
                     }
                     guard let note else {
-                        if let rowid { try db.execute(sql: "DELETE FROM view_notes WHERE rowid = ?", arguments: [rowid]) }
+                        if let rowid { try db.cachedStatement(sql: "DELETE FROM view_notes WHERE rowid = ?").execute(arguments: [rowid]) }
                         continue
                     }
                     let values: StatementArguments = [
@@ -143,51 +134,42 @@ extension SQLiteChangeStore {
                         Self.element(note),
                     ]
                     if let rowid {
-                        try db.execute(
-                            sql: "UPDATE view_notes SET article = ?, author = ?, created = ?, updated = ?, body = ?, element = ? WHERE rowid = ?",
-                            arguments: values + [rowid])
+                        try db.cachedStatement(sql: "UPDATE view_notes SET article = ?, author = ?, created = ?, updated = ?, body = ?, element = ? WHERE rowid = ?").execute(arguments: values + [rowid])
                     } else {
-                        try db.execute(
-                            sql: "INSERT INTO view_notes (article, author, created, updated, body, element, id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            arguments: values + [id.rawValue])
+                        try db.cachedStatement(sql: "INSERT INTO view_notes (article, author, created, updated, body, element, id) VALUES (?, ?, ?, ?, ?, ?, ?)").execute(arguments: values + [id.rawValue])
                     }
-                    try db.execute(
-                        sql: "INSERT INTO view_note_search (rowid, body) VALUES (?, ?)", arguments: [rowid ?? db.lastInsertedRowID, note.body])
+                    try db.cachedStatement(sql: "INSERT INTO view_note_search (rowid, body) VALUES (?, ?)").execute(arguments: [rowid ?? db.lastInsertedRowID, note.body])
                 }
                 for status in changes.statuses {
-                    try db.execute(
-                        sql: """
+                    try db.cachedStatement(sql: """
                             INSERT INTO view_statuses (article, user_name, done, updated) VALUES (?, ?, ?, ?)
                             ON CONFLICT (article, user_name) DO UPDATE SET done = excluded.done, updated = excluded.updated
-                            """, arguments: [status.article.rawValue, status.user.rawValue, status.done, status.updated.description])
+                            """).execute(arguments: [status.article.rawValue, status.user.rawValue, status.done, status.updated.description])
                 }
                 for (key, decision) in changes.decisions {
                     let values: StatementArguments = [key.article.rawValue, key.tag.rawValue, key.highlight?.rawValue ?? ""]
                     if let decision {
-                        try db.execute(
-                            sql: """
+                        try db.cachedStatement(sql: """
                                 INSERT INTO view_decisions (article, tag, highlight, element) VALUES (?, ?, ?, ?)
                                 ON CONFLICT (article, tag, highlight) DO UPDATE SET element = excluded.element
-                                """, arguments: values + [Self.element(decision)])
+                                """).execute(arguments: values + [Self.element(decision)])
                     } else {
-                        try db.execute(sql: "DELETE FROM view_decisions WHERE article = ? AND tag = ? AND highlight = ?", arguments: values)
+                        try db.cachedStatement(sql: "DELETE FROM view_decisions WHERE article = ? AND tag = ? AND highlight = ?").execute(arguments: values)
                     }
                 }
                 for code in changes.codes {
                     let winner = code.winnerColumns
-                    try db.execute(
-                        sql: """
+                    try db.cachedStatement(sql: """
                             INSERT OR REPLACE INTO view_codes (id, created, created_by, winner_hlc, winner_author, winner_parent,
                                 winner_label, winner_into, link, path, representative, memo, name_conflicts, memo_conflicts)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
+                            """).execute(arguments: [
                             code.id.rawValue, code.created.description, code.createdBy.rawValue, code.winner?.timestamp.description,
                             code.winner?.author.rawValue, winner.parent, winner.label, winner.into, code.link?.rawValue, code.path,
                             code.representative.rawValue, code.memo, ViewCode.json(code.nameConflicts), ViewCode.json(code.memoConflicts),
                         ])
                 }
-                try db.execute(sql: "UPDATE view_head SET cursor = ?", arguments: [to])
+                try db.cachedStatement(sql: "UPDATE view_head SET cursor = ?").execute(arguments: [to])
                 return .written
             }
         }
