@@ -227,6 +227,15 @@ public struct SyncSession {
         guard hasher.finalize() == manifest.sha256 else {
             throw ReplicaError.snapshotRefused("its SHA-256 is not the one its manifest gives")
         }
+        // The file must be on disk before it takes the replica's place: start writing it out
+        // now, while it is being checked, rather than all at once when it is put in place.
+        let descriptor = dup(handle.fileDescriptor)
+        if descriptor >= 0 {
+            Thread.detachNewThread {
+                fsync(descriptor)
+                close(descriptor)
+            }
+        }
         snapshotProgress(received, manifest.bytes)
     }
 

@@ -4,11 +4,11 @@ import SyncCore
 /// What a store does for the server's merged view (``MergedView``): keep its tables, written
 /// a step at a time, and answer the read endpoints from them.
 ///
-/// The view has one writer at a time across every instance sharing the store: a step is
-/// computed from what the store held at the view's cursor and written only if the cursor
-/// has not moved meanwhile (``applyView(_:from:to:)``), else computed again.
+/// The view has one writer at a time across every instance sharing the store
+/// (``viewStep(_:)``): it computes a step from what the store holds at the view's cursor and
+/// writes it with the new cursor in one transaction.
 public protocol MergedViewStore: Sendable {
-    /// What became of a step offered to ``applyView(_:from:to:)``.
+    /// What became of a step (``viewStep(_:)``).
     typealias ViewWrite = MergedViewWrite
 
     /// The seq of the last operation the view holds.
@@ -18,10 +18,11 @@ public protocol MergedViewStore: Sendable {
     func viewOperations(about entities: [String]) async throws -> [String: [String]]
     /// The codes with these ids that the view holds, or every code when `ids` is nil.
     func viewCodes(_ ids: [TagName]?) async throws -> [TagName: ViewCode]
-    /// Writes a step and moves the cursor from `from` to `to`, in one transaction, unless
-    /// the cursor is no longer `from` (another instance wrote that step), or another
-    /// instance is writing a step right now (it never waits for it).
-    func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> MergedViewWrite
+    /// Runs one step of the view as its only writer: `step` is given the view's cursor and
+    /// returns what to write and the cursor to move to (`nil`: nothing to do), and that is
+    /// written in one transaction. When another instance is writing a step right now, returns
+    /// ``MergedViewWrite/busy`` at once, without running `step` (nobody waits for a writer).
+    func viewStep(_ step: @escaping @Sendable (Int64) async throws -> (changes: ViewChanges, cursor: Int64)?) async throws -> MergedViewWrite
 
     /// A page of articles (``ViewQuery/Articles``), by id.
     func viewArticles(_ query: ViewQuery.Articles) async throws -> [SyncProtocol.ArticleListing]
@@ -36,12 +37,12 @@ public protocol MergedViewStore: Sendable {
     func viewExport(chunkBytes: Int, _ write: (ByteBuffer) async throws -> Void) async throws
 }
 
-/// What became of a step of the merged view offered to its store.
+/// What became of a step of the merged view (``MergedViewStore/viewStep(_:)``).
 public enum MergedViewWrite: Sendable {
     /// Written, and the cursor moved.
     case written
-    /// Not written: the cursor had moved on (another instance wrote the step).
-    case moved
-    /// Not written: another instance is writing a step now.
+    /// Nothing to write: the view holds the whole log.
+    case caughtUp
+    /// Not run: another instance is writing a step now.
     case busy
 }

@@ -70,11 +70,13 @@ extension PostgresChangeStore {
     /// The key of the advisory lock that the instance writing a step of the view holds.
     static let viewLock: Int64 = 0x616E_6E6F_7476_6965  // "annotvie"
 
-    public func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> MergedViewWrite {
-        try await guarded(timeout: .seconds(60)) { [client, logger] in
+    /// The step runs inside the writer's transaction, which holds the view's advisory lock:
+    /// an instance that finds the lock taken returns at once, without computing anything.
+    /// The step's own reads use other connections of the pool (committed data; only the
+    /// writer changes the view).
+    public func viewStep(_ step: @escaping @Sendable (Int64) async throws -> (changes: ViewChanges, cursor: Int64)?) async throws -> MergedViewWrite {
+        try await guarded(timeout: .seconds(120)) { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in
-                // One writer at a time, and nobody waits for it: an instance that finds the
-                // lock taken leaves the step to the one holding it.
                 var locked = false
                 for try await value in try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.viewLock))", logger: logger)
                     .decode(Bool.self)
@@ -82,11 +84,11 @@ extension PostgresChangeStore {
                     locked = value
                 }
                 guard locked else { return .busy }
-                var cursor: Int64 = -1
+                var cursor: Int64 = 0
                 for try await value in try await connection.query("SELECT cursor FROM view_head", logger: logger).decode(Int64.self) {
                     cursor = value
                 }
-                guard cursor == from else { return .moved }
+                guard let (changes, to) = try await step(cursor) else { return .caughtUp }
                 try await Self.write(changes, connection, logger)
                 try await connection.query("UPDATE view_head SET cursor = \(to)", logger: logger)
                 return .written

@@ -281,8 +281,8 @@ public final class PostgresChangeStore: ChangeStore {
     }
 
     /// The greatest sequence number a reader may serve now: no operation at or below it can
-    /// still be committed later. Run first in a reader's transaction; the operations read by
-    /// its later statements (each with a snapshot of its own) are then complete up to it.
+    /// still be committed later. The operations read by later statements (each with a
+    /// snapshot of its own, taken after this one ended) are then complete up to it.
     ///
     /// It reads the head and the reservations in one snapshot, and tries each reservation's
     /// lock: a push that holds it may still commit, so the watermark stays below its first
@@ -317,7 +317,10 @@ public final class PostgresChangeStore: ChangeStore {
 
     public func pull(after cursor: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
         try await guarded { [client, logger] in
-            try await client.withTransaction(logger: logger) { connection in
+            // No transaction: the watermark's statement and the reads after it each take a
+            // snapshot of their own, in that order, which is all the proof needs (§15); the
+            // locks the watermark tries go with its statement.
+            try await client.withConnection { connection in
                 let watermark = try await Self.watermark(connection, logger: logger)
                 // The log in sequence order up to the watermark, in batches, until the page is complete.
                 var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)

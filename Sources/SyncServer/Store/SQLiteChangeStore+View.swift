@@ -69,10 +69,14 @@ extension SQLiteChangeStore {
 
     static func element<T: Encodable>(_ value: T) -> String { String(decoding: CanonicalDocument.encode(value), as: UTF8.self) }
 
-    public func applyView(_ changes: ViewChanges, from: Int64, to: Int64) async throws -> MergedViewWrite {
-        try await guarded {
+    /// One process writes this store, and its ``MergedView`` runs one step at a time: the
+    /// step is computed, then written with the cursor it was computed from checked again.
+    public func viewStep(_ step: @escaping @Sendable (Int64) async throws -> (changes: ViewChanges, cursor: Int64)?) async throws -> MergedViewWrite {
+        let from = try await viewCursor()
+        guard let (changes, to) = try await step(from) else { return .caughtUp }
+        return try await guarded {
             try await pool.write { db in
-                guard try Int64.fetchOne(db, sql: "SELECT cursor FROM view_head") == from else { return .moved }
+                guard try Int64.fetchOne(db, sql: "SELECT cursor FROM view_head") == from else { return .written }
                 let about = try db.cachedStatement(sql: "INSERT INTO view_entity_operations (entity, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 for (entity, seq) in changes.entityOperations { try about.execute(arguments: [entity, seq]) }
                 for article in changes.articles {

@@ -68,6 +68,8 @@ public actor MergedView {
         nudged = true
         guard following == nil else { return }
         following = Task {
+            // Pushes that come close together are followed in one step.
+            try? await Task.sleep(for: .milliseconds(50))
             while self.takeNudge() {
                 // A store that cannot be reached now is tried again by the next push or read;
                 // a step another instance is writing is left to it.
@@ -98,22 +100,26 @@ public actor MergedView {
 
     /// One step.
     func step() async throws -> Step {
-        let cursor = try await store.viewCursor()
-        let page = try await store.pull(after: cursor, limit: stepOperations, maxBytes: 16 * 1024 * 1024)
-        guard !page.operations.isEmpty else { return .caughtUp }
-        // The log holds only operations that were validated when pushed.
-        let operations = try page.operations.map { (seq: $0.seq, operation: try WireFormat.decodeOperation($0.payload)) }
-        var update = ViewUpdate(operations)
-        let history = try await store.viewOperations(about: Array(update.entities.keys))
-        update.resolve(history: try history.mapValues { try $0.map { try WireFormat.decodeOperation($0) } })
-        let candidates = update.codeCandidates
-        if !candidates.isEmpty {
-            let replace = update.updateCodes(stored: try await store.viewCodes(Array(candidates)))
-            if !replace.isEmpty { update.placeCodes(replace, all: try await store.viewCodes(nil)) }
+        let store = store
+        let stepOperations = stepOperations
+        let outcome = try await store.viewStep { cursor -> (changes: ViewChanges, cursor: Int64)? in
+            let page = try await store.pull(after: cursor, limit: stepOperations, maxBytes: 16 * 1024 * 1024)
+            guard !page.operations.isEmpty else { return nil }
+            // The log holds only operations that were validated when pushed.
+            let operations = try page.operations.map { (seq: $0.seq, operation: try WireFormat.decodeOperation($0.payload)) }
+            var update = ViewUpdate(operations)
+            let history = try await store.viewOperations(about: Array(update.entities.keys))
+            update.resolve(history: try history.mapValues { try $0.map { try WireFormat.decodeOperation($0) } })
+            let candidates = update.codeCandidates
+            if !candidates.isEmpty {
+                let replace = update.updateCodes(stored: try await store.viewCodes(Array(candidates)))
+                if !replace.isEmpty { update.placeCodes(replace, all: try await store.viewCodes(nil)) }
+            }
+            return (update.changes, page.cursor)
         }
-        // Another instance may have written this step meanwhile: then go on from its cursor.
-        switch try await store.applyView(update.changes, from: cursor, to: page.cursor) {
-        case .written, .moved: return .stepped
+        switch outcome {
+        case .written: return .stepped
+        case .caughtUp: return .caughtUp
         case .busy: return .busy
         }
     }

@@ -1,7 +1,7 @@
 import SyncCore
 
 /// What one step of the merged view writes to the store, in one transaction with the move
-/// of its cursor (``MergedViewStore/applyView(_:from:to:)``): the pieces the step's
+/// of its cursor (``MergedViewStore/viewStep(_:)``): the pieces the step's
 /// operations are about, each resolved again from all of its operations.
 public struct ViewChanges: Sendable {
     /// Which operations (by seq) are about which piece (``CorpusEntity/key``).
