@@ -54,7 +54,12 @@ struct BenchContext: Sendable {
         return url
     }
 
+    /// Removes the run's folder, unless `SYNCBENCH_KEEP=1` asks to keep it for a look afterwards.
     func removeFolder() {
+        if ProcessInfo.processInfo.environment["SYNCBENCH_KEEP"] == "1" {
+            FileHandle.standardError.write(Data("SyncBench: kept \(folder.path)\n".utf8))
+            return
+        }
         try? FileManager.default.removeItem(at: folder)
     }
 

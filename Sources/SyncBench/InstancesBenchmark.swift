@@ -22,6 +22,13 @@ struct InstancesBenchmark {
         var samplesWithWaits = 0
         /// Active sessions, summed over the samples.
         var active = 0
+        /// What the active sessions were running (the start of each statement), by count.
+        var statements: [String: Int] = [:]
+
+        /// The statements seen most often.
+        var busiest: String {
+            statements.sorted { $0.value > $1.value }.prefix(5).map { "\($0.value)× \($0.key)" }.joined(separator: "; ")
+        }
     }
 
     func run() async throws {
@@ -61,6 +68,7 @@ struct InstancesBenchmark {
                     + "lock waits: \(Statistics.format(Double(waits.waiting) / Double(max(1, waits.samples)), 3)) sessions on average, "
                     + "in \(Statistics.format(100 * Double(waits.samplesWithWaits) / Double(max(1, waits.samples)), 1))% of "
                     + "\(waits.samples) samples (\(Statistics.format(Double(waits.active) / Double(max(1, waits.samples)), 2)) sessions active)")
+            Output.detail("  busiest statements: \(waits.busiest)")
         }
         func mean(_ count: Int, _ value: (ConcurrentClientsBenchmark.Figures) -> Double) -> Double {
             let values = results.filter { $0.instances == count }.map { value($0.figures) }
@@ -104,15 +112,19 @@ final class LockSampler: @unchecked Sendable {
             while !self.isStopped {
                 let rows = try await client.query(
                     """
-                    SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) FILTER (WHERE state = 'active')
-                    FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    SELECT coalesce(wait_event_type, ''), left(regexp_replace(query, '\\s+', ' ', 'g'), 48)
+                    FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
                     """)
-                for try await (waiting, active) in rows.decode((Int64, Int64).self) {
-                    waits.samples += 1
-                    waits.waiting += Int(waiting)
-                    waits.active += Int(active)
-                    if waiting > 0 { waits.samplesWithWaits += 1 }
+                var waiting = 0
+                for try await (wait, query) in rows.decode((String, String).self) {
+                    waits.active += 1
+                    waits.statements[query, default: 0] += 1
+                    if wait == "Lock" { waiting += 1 }
                 }
+                waits.samples += 1
+                waits.waiting += waiting
+                if waiting > 0 { waits.samplesWithWaits += 1 }
                 try await Task.sleep(for: .milliseconds(10))
             }
             return waits

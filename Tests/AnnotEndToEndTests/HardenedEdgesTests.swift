@@ -249,9 +249,11 @@ struct HardenedEdgesTests {
             watchdog.disarm()
             #expect(curl.terminationStatus == 0)
         }
-        // Then the server's peak memory grew by far less than one export's size
+        // Then the server's peak memory grew by far less than the eight exports' size (40 MB,
+        // which exports built whole would hold while the slow clients read them): each holds
+        // one element at a time, a few copies of a 1.2 MB article while it is encoded
         let after = try #require(Self.peakMemory(pid))
-        #expect(after - before < 16 * 1024 * 1024, "peak grew by \((after - before) / 1024 / 1024) MiB")
+        #expect(after - before < 24 * 1024 * 1024, "peak grew by \((after - before) / 1024 / 1024) MiB")
     }
 
     // MARK: - Sync never gets stuck

@@ -14,8 +14,10 @@ import SyncCore
 /// (`annot status`); docs/protocol.md §16 has the trust model.
 enum SnapshotCheck {
     /// Opens a downloaded snapshot with SQLite's defenses for untrusted files.
-    static func open(_ path: String) throws(ReplicaError) -> DatabaseQueue {
+    /// - Parameter readOnly: whether the connection may not write (nor create the file).
+    static func open(_ path: String, readOnly: Bool = false) throws(ReplicaError) -> DatabaseQueue {
         var configuration = Configuration()
+        configuration.readonly = readOnly
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA trusted_schema = OFF")
@@ -56,38 +58,31 @@ enum SnapshotCheck {
                 }
                 let migrations = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
                 guard migrations == manifest.schema else { throw refusal("its recorded migrations are not those of its manifest") }
-                // The two passes over the whole file run at once, on two connections: SQLite's
-                // structural check (pages, cells, indexes), and one scan of each table that
-                // checks every value's storage class (and, for the log, what the manifest says).
-                let structure = Concurrent { () -> String? in
+                // What reads the whole file is shared out between this connection and one on a
+                // thread of its own: SQLite's structural check (pages, cells, indexes), and one
+                // scan of each table that checks every value's storage class (and, for the
+                // log, what the manifest says). The largest first, so the two end together.
+                var passes: [Pass] = [.table("operations", expected.columns.first { $0.0 == "operations" }?.1 ?? []), .structure]
+                passes += expected.columns.filter { $0.0 != "operations" }.map { Pass.table($0.0, $0.1) }
+                let queue = PassQueue(passes)
+                let helper = Concurrent { () -> String? in
                     do {
-                        let other = try open(path)
+                        let other = try open(path, readOnly: true)
                         defer { try? other.close() }
-                        let check = try other.read { try String.fetchAll($0, sql: "PRAGMA quick_check(1)") }
-                        return check == ["ok"] ? nil : "it is damaged (\(check.first?.prefix(80) ?? "?"))"
+                        return try other.read { try queue.run(on: $0, operations: manifest.operations) }
                     } catch {
                         return "it is damaged (\(String(describing: error).prefix(80)))"
                     }
                 }
-                for (table, columns) in expected.columns {
-                    var conditions: [String] = columns.map { column -> String in
-                        let types: String = ([column.type] + (column.nullable ? ["null"] : [])).map { "'\($0)'" }.joined(separator: ", ")
-                        return "typeof(\"\(column.name)\") NOT IN (\(types))"
-                    }
-                    if table == "operations" { conditions += ["origin <> 'server'", "echoed <> 1"] }
-                    let query: String = "SELECT count(*), coalesce(max(\(conditions.joined(separator: " OR "))), 0) FROM \"\(table)\""
-                    guard let row = try Row.fetchOne(db, sql: query) else { continue }
-                    guard (row[1] as Int64) == 0 else {
-                        throw refusal(
-                            table == "operations"
-                                ? "its operations hold values of the wrong type, or operations that are not the server's"
-                                : "its table \(table) holds values of the wrong type")
-                    }
-                    if table == "operations", (row[0] as Int64) != manifest.operations {
-                        throw refusal("it does not hold the number of operations its manifest gives")
-                    }
+                let found: String?
+                do {
+                    found = try queue.run(on: db, operations: manifest.operations)
+                } catch {
+                    _ = helper.value  // the other connection is closed before the file is let go
+                    throw error
                 }
-                if let damage = structure.value { throw refusal(damage) }
+                let other = helper.value  // waited for even after a problem: the file is let go after
+                if let problem = found ?? other { throw refusal(problem) }
                 for table in ["replica", "keys", "held_changesets", "refused_changesets"] {
                     guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table))") == false else {
                         throw refusal("it holds local data (\(table))")
@@ -122,7 +117,7 @@ enum SnapshotCheck {
     }
 
     /// A column of a table, with the one storage class its declared type allows.
-    struct Column {
+    struct Column: Sendable {
         let name: String
         let type: String
         let nullable: Bool
@@ -161,6 +156,77 @@ enum SnapshotCheck {
                 }
                 return (rows, columns)
             }
+        }
+    }
+}
+
+extension SnapshotCheck {
+    /// One check that reads a whole part of a snapshot file.
+    enum Pass: Sendable {
+        /// `PRAGMA quick_check`.
+        case structure
+        /// A scan of a table, checking each column's storage class.
+        case table(String, [SnapshotCheck.Column])
+
+        /// Runs the check. - Returns: what is wrong, or `nil`.
+        func run(on db: Database, operations expected: Int64) throws -> String? {
+            switch self {
+            case .structure:
+                let check = try String.fetchAll(db, sql: "PRAGMA quick_check(1)")
+                return check == ["ok"] ? nil : "it is damaged (\(check.first?.prefix(80) ?? "?"))"
+            case .table(let table, let columns):
+                var conditions: [String] = columns.map { column -> String in
+                    let types: String = ([column.type] + (column.nullable ? ["null"] : [])).map { "'\($0)'" }.joined(separator: ", ")
+                    return "typeof(\"\(column.name)\") NOT IN (\(types))"
+                }
+                if table == "operations" { conditions += ["origin <> 'server'", "echoed <> 1"] }
+                let query: String = "SELECT count(*), coalesce(max(\(conditions.joined(separator: " OR "))), 0) FROM \"\(table)\""
+                guard let row = try Row.fetchOne(db, sql: query) else { return nil }
+                guard (row[1] as Int64) == 0 else {
+                    return table == "operations"
+                        ? "its operations hold values of the wrong type, or operations that are not the server's"
+                        : "its table \(table) holds values of the wrong type"
+                }
+                if table == "operations", (row[0] as Int64) != expected {
+                    return "it does not hold the number of operations its manifest gives"
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Passes shared out between connections: each takes the next until none is left, or one
+    /// found a problem.
+    final class PassQueue: @unchecked Sendable {
+        private let lock = NSLock()
+        private var passes: [Pass]
+        private var stopped = false
+
+        init(_ passes: [Pass]) { self.passes = passes.reversed() }
+
+        private func next() -> Pass? {
+            lock.withLock { stopped ? nil : passes.popLast() }
+        }
+
+        /// Leaves the passes not yet taken undone.
+        func stop() { lock.withLock { stopped = true } }
+
+        /// Runs passes until none is left. - Returns: the first problem this connection found.
+        func run(on db: Database, operations: Int64) throws -> String? {
+            while let pass = next() {
+                let problem: String?
+                do {
+                    problem = try pass.run(on: db, operations: operations)
+                } catch {
+                    stop()
+                    throw error
+                }
+                if let problem {
+                    stop()
+                    return problem
+                }
+            }
+            return nil
         }
     }
 }

@@ -46,9 +46,9 @@ extension LocalReplica {
                             ON v.note = n.id AND v.superseded = 0 AND v.arrived = 1 AND v.body IS NOT NULL
                             WHERE n.article = a.id\(mine("n.author"))) AS notes,
                         (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0\(mine("h.author"))) AS highlights,
-                        (SELECT count(DISTINCT h.id) FROM highlights h JOIN tag_additions t
-                            ON t.highlight = h.id AND t.live = 1 AND t.article = h.article
-                            WHERE h.article = a.id AND h.deleted = 0\(spanFilter)\(mine("t.author"))) AS spans
+                        (SELECT count(*) FROM highlights h WHERE h.article = a.id AND h.deleted = 0
+                            AND EXISTS (SELECT 1 FROM tag_additions t
+                                WHERE t.highlight = h.id AND t.live = 1 AND t.article = h.article\(spanFilter)\(mine("t.author")))) AS spans
                     FROM articles a\(filter) ORDER BY a.id
                     """
                 return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
