@@ -22,7 +22,8 @@ struct InstancesBenchmark {
         var samplesWithWaits = 0
         /// Active sessions, summed over the samples.
         var active = 0
-        /// What the active sessions were running (the start of each statement), by count.
+        /// What the active sessions were running (the start of each statement, after what it waited
+        /// for if it waited), by count.
         var statements: [String: Int] = [:]
 
         /// The statements seen most often.
@@ -112,15 +113,15 @@ final class LockSampler: @unchecked Sendable {
             while !self.isStopped {
                 let rows = try await client.query(
                     """
-                    SELECT coalesce(wait_event_type, ''), left(regexp_replace(query, '\\s+', ' ', 'g'), 48)
+                    SELECT coalesce(wait_event_type || ':' || wait_event, ''), left(regexp_replace(query, '\\s+', ' ', 'g'), 48)
                     FROM pg_stat_activity
                     WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
                     """)
                 var waiting = 0
                 for try await (wait, query) in rows.decode((String, String).self) {
                     waits.active += 1
-                    waits.statements[query, default: 0] += 1
-                    if wait == "Lock" { waiting += 1 }
+                    waits.statements[wait.isEmpty ? query : "[\(wait)] \(query)", default: 0] += 1
+                    if wait.hasPrefix("Lock:") { waiting += 1 }
                 }
                 waits.samples += 1
                 waits.waiting += waiting

@@ -294,7 +294,10 @@ public final class PostgresChangeStore: ChangeStore {
         var inFlight = Int64.max
         var ended: [Int64] = []
         for try await (seq, first, free) in try await connection.query(
-            "SELECT h.seq, r.first, pg_try_advisory_xact_lock(r.token) FROM log_head h LEFT JOIN log_reservations r ON true",
+            """
+            SELECT h.seq, r.first, pg_try_advisory_xact_lock(r.token)
+            FROM (SELECT seq FROM log_head WHERE singleton = 1) h LEFT JOIN log_reservations r ON true
+            """,
             logger: logger
         ).decode((Int64, Int64?, Bool?).self) {
             head = seq
@@ -322,20 +325,23 @@ public final class PostgresChangeStore: ChangeStore {
             // locks the watermark tries go with its statement.
             try await client.withConnection { connection in
                 let watermark = try await Self.watermark(connection, logger: logger)
-                // The log in sequence order up to the watermark, in batches, until the page is complete.
+                // The log in sequence order up to the watermark, in windows of sequence numbers
+                // (numbers are dense but for pushes that failed), until the page is complete.
+                // A window holds at most `window` operations, whatever plan the statistics
+                // of a fast-growing table lead to.
                 var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)
                 var after = cursor
-                let batch = min(limit + 1, 500)
+                let window = Int64(min(limit + 1, 500))
                 while after < watermark {
+                    let upper = after + min(window, watermark - after)
                     let rows = try await Self.operations(
                         connection, logger,
-                        "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) AND o.seq <= \(watermark) ORDER BY o.seq LIMIT \(batch)"
+                        "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) AND o.seq <= \(upper) ORDER BY o.seq"
                     )
                     for operation in rows {
                         guard builder.offer(operation) else { return builder.page() }
                     }
-                    guard rows.count == batch, let last = rows.last else { return builder.page() }
-                    after = last.seq
+                    after = upper
                 }
                 return builder.page()
             }

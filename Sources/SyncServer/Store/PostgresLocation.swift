@@ -37,6 +37,11 @@ struct PostgresLocation: CustomStringConvertible {
             password: components.password ?? password, database: database, tls: tls)
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.maximumConnections = 16
+        // syncd's statements are short. PostgreSQL compiles a statement to machine code when
+        // the planner's cost estimate passes `jit_above_cost`, which estimates taken from
+        // the statistics of tables that grow faster than they are analyzed do: 2 to 5 ms
+        // each time for the watermark's statement of a few microseconds (BENCHMARKS.md, (i)).
+        configuration.options.additionalStartupParameters = [("jit", "off")]
         self.configuration = configuration
         description = "postgres://\(user)@\(host):\(components.port ?? 5432)/\(database)"
     }
