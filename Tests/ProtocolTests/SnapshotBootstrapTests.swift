@@ -209,6 +209,38 @@ struct SnapshotBootstrapTests {
         #expect(Array(try replica.snapshot().canonicalJSON()) == expected)
     }
 
+    /// A server whose manifest names a file it does not have: another instance behind the
+    /// same load balancer made it, or a newer snapshot replaced it.
+    final class VanishedSnapshot: SnapshotProvider, @unchecked Sendable {
+        let manifest: SyncProtocol.SnapshotManifest
+        init(manifest: SyncProtocol.SnapshotManifest) { self.manifest = manifest }
+        func current() async -> (manifest: SyncProtocol.SnapshotManifest, path: String)? { (manifest, "/nonexistent") }
+        func file(sha256: String) async -> String? { nil }
+        func logGrew() {}
+    }
+
+    /// Given a server that announces a snapshot and then answers 404 for its file, when a new
+    /// replica syncs, then the sync does not fail: it warns and pulls the log instead.
+    @Test func aSnapshotGoneBeforeItsDownloadMeansPullingTheLog() async throws {
+        var random = SplitMix64(seed: 13)
+        let server = try await Self.server(holding: try HostileHistory.changesets(random: &random))
+        let genuine = try #require(await Self.maker(for: server).current())
+        let folder = TemporaryFolder()
+        let replica = try LocalReplica.create(at: folder.path("r.sqlite"), user: try UserName("reader"))
+        try replica.setRemote(url: "http://in-process", token: try await server.addUser("reader", role: .reader))
+        let result = try await server.test(snapshots: VanishedSnapshot(manifest: genuine.manifest)) { client in
+            try await Self.sync(replica, token: try replica.remote()!.token, client: client)
+        }
+        #expect(result.report.snapshot == nil)
+        #expect(result.warnings.contains { $0.contains("no longer has the snapshot") }, "\(result.warnings)")
+        #expect(try replica.snapshotOrigin() == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".snapshot-") }.isEmpty)
+        let expected = try await server.test { client in
+            Array(try await client.execute(uri: "/v1/export", method: .get, headers: [.authorization: "Bearer \(try replica.remote()!.token)"]).body.readableBytesView)
+        }
+        #expect(Array(try replica.snapshot().canonicalJSON()) == expected)
+    }
+
     /// Given another process with the replica open (here, a second connection of this one),
     /// when the replica syncs, then it does not replace the file under it: it pulls the log.
     @Test func aReplicaOpenElsewhereIsNotReplaced() async throws {

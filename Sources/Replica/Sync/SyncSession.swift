@@ -183,6 +183,10 @@ public struct SyncSession {
         } catch let error as ReplicaError {
             guard case .snapshotRefused = error else { throw error }
             warning("\(error); pulling the log instead")
+        } catch let rejection as SyncRejection where rejection.status == 404 {
+            // A newer snapshot replaced it since the manifest, or, behind a load balancer,
+            // another instance (each keeps its own) answered for the file.
+            warning("the server no longer has the snapshot it announced; pulling the log instead")
         }
     }
 
