@@ -124,15 +124,16 @@ struct SnapshotBootstrapTests {
 
     // MARK: - Hostile snapshots
 
-    /// A server that serves one crafted snapshot file with a manifest of its choosing.
+    /// A server that serves one crafted snapshot file with a manifest of its choosing, or,
+    /// with no file, announces a snapshot it then answers 404 for.
     final class CraftedSnapshot: SnapshotProvider, @unchecked Sendable {
         let manifest: SyncProtocol.SnapshotManifest
-        let path: String
-        init(manifest: SyncProtocol.SnapshotManifest, path: String) {
+        let path: String?
+        init(manifest: SyncProtocol.SnapshotManifest, path: String?) {
             self.manifest = manifest
             self.path = path
         }
-        func current() async -> (manifest: SyncProtocol.SnapshotManifest, path: String)? { (manifest, path) }
+        func current() async -> (manifest: SyncProtocol.SnapshotManifest, path: String)? { (manifest, path ?? "/nonexistent") }
         func file(sha256: String) async -> String? { sha256 == manifest.sha256 ? path : nil }
         func logGrew() {}
     }
@@ -209,18 +210,9 @@ struct SnapshotBootstrapTests {
         #expect(Array(try replica.snapshot().canonicalJSON()) == expected)
     }
 
-    /// A server whose manifest names a file it does not have: another instance behind the
-    /// same load balancer made it, or a newer snapshot replaced it.
-    final class VanishedSnapshot: SnapshotProvider, @unchecked Sendable {
-        let manifest: SyncProtocol.SnapshotManifest
-        init(manifest: SyncProtocol.SnapshotManifest) { self.manifest = manifest }
-        func current() async -> (manifest: SyncProtocol.SnapshotManifest, path: String)? { (manifest, "/nonexistent") }
-        func file(sha256: String) async -> String? { nil }
-        func logGrew() {}
-    }
-
-    /// Given a server that announces a snapshot and then answers 404 for its file, when a new
-    /// replica syncs, then the sync does not fail: it warns and pulls the log instead.
+    /// Given a server that announces a snapshot and then answers 404 for its file (another
+    /// instance behind the same load balancer made it, or a newer one replaced it), when a
+    /// new replica syncs, then the sync does not fail: it warns and pulls the log instead.
     @Test func aSnapshotGoneBeforeItsDownloadMeansPullingTheLog() async throws {
         var random = SplitMix64(seed: 13)
         let server = try await Self.server(holding: try HostileHistory.changesets(random: &random))
@@ -228,7 +220,7 @@ struct SnapshotBootstrapTests {
         let folder = TemporaryFolder()
         let replica = try LocalReplica.create(at: folder.path("r.sqlite"), user: try UserName("reader"))
         try replica.setRemote(url: "http://in-process", token: try await server.addUser("reader", role: .reader))
-        let result = try await server.test(snapshots: VanishedSnapshot(manifest: genuine.manifest)) { client in
+        let result = try await server.test(snapshots: CraftedSnapshot(manifest: genuine.manifest, path: nil)) { client in
             try await Self.sync(replica, token: try replica.remote()!.token, client: client)
         }
         #expect(result.report.snapshot == nil)
