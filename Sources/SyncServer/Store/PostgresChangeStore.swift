@@ -264,20 +264,23 @@ public final class PostgresChangeStore: ChangeStore {
     /// locked only for this short transaction. It commits without waiting for its WAL to be
     /// flushed (nothing is lost if it is: the push it serves has not committed either, and
     /// the push's own durable commit flushes it).
+    ///
+    /// One statement, its own transaction, one round trip: the row lock is held from the
+    /// update to the commit without waiting on the client in between (with BEGIN, SET LOCAL
+    /// and COMMIT, two instances' reservations queued behind each other's round trips).
+    /// `set_config(…, true)` sets `synchronous_commit` for this transaction only.
     static func reserve(_ count: Int64, token: Int64, client: PostgresClient, logger: Logger) async throws -> ClosedRange<Int64> {
-        try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SET LOCAL synchronous_commit TO OFF", logger: logger)
-            for try await first in try await connection.query(
-                """
-                WITH head AS (UPDATE log_head SET seq = seq + \(count) WHERE singleton = 1 RETURNING seq)
-                INSERT INTO log_reservations (first, last, token, reserved_at)
-                SELECT seq - \(count) + 1, seq, \(token), \(Self.now()) FROM head RETURNING first
-                """, logger: logger
-            ).decode(Int64.self) {
-                return first...(first + count - 1)
-            }
-            throw StoreUnavailable(reason: "the log_head row is missing")
+        for try await first in try await client.query(
+            """
+            WITH unflushed AS (SELECT set_config('synchronous_commit', 'off', true)),
+                head AS (UPDATE log_head SET seq = seq + \(count) WHERE singleton = 1 RETURNING seq)
+            INSERT INTO log_reservations (first, last, token, reserved_at)
+            SELECT seq - \(count) + 1, seq, \(token), \(Self.now()) FROM head, unflushed RETURNING first
+            """, logger: logger
+        ).decode(Int64.self) {
+            return first...(first + count - 1)
         }
+        throw StoreUnavailable(reason: "the log_head row is missing")
     }
 
     /// The greatest sequence number a reader may serve now: no operation at or below it can
