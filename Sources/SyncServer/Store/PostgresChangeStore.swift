@@ -201,6 +201,7 @@ public final class PostgresChangeStore: ChangeStore {
                 // 3. Number the new operations from a reservation, insert them, and let the
                 //    reservation go with the commit.
                 let count = admittedNew.reduce(0) { $0 + $1.changeset.operations.count }
+                var head: Int64 = 0
                 if count > 0 {
                     let range = try await reserve(Int64(count), token: token, client: client, logger: logger)
                     reservation = range
@@ -222,26 +223,34 @@ public final class PostgresChangeStore: ChangeStore {
                             seq += 1
                         }
                     }
+                    // One statement, one round trip: the changesets, their operations, the
+                    // reservation's row gone, and the head (the statement's snapshot does not
+                    // see its own rows: its last number is added to it).
                     let now = Self.now()
-                    try await connection.query(
+                    for try await value in try await connection.query(
                         """
-                        INSERT INTO changesets (id, key, signature, author)
-                        SELECT i, k, s, a FROM unnest(\(changesetRows.ids)::text[], \(changesetRows.keys)::text[], \(changesetRows.signatures)::text[], \(changesetRows.authors)::text[]) AS t(i, k, s, a)
-                        """, logger: logger)
-                    try await connection.query(
-                        """
-                        INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
-                        SELECT s, h, i, c, a, p, \(now) FROM unnest(\(rows.seqs)::bigint[], \(rows.hlcs)::text[], \(rows.ids)::text[], \(rows.changesets)::text[], \(rows.authors)::text[], \(rows.payloads)::text[]) AS t(s, h, i, c, a, p)
-                        """, logger: logger)
-                    try await connection.query("DELETE FROM log_reservations WHERE first = \(range.lowerBound)", logger: logger)
+                        WITH stored_changesets AS (
+                            INSERT INTO changesets (id, key, signature, author)
+                            SELECT i, k, s, a FROM unnest(\(changesetRows.ids)::text[], \(changesetRows.keys)::text[], \(changesetRows.signatures)::text[], \(changesetRows.authors)::text[]) AS t(i, k, s, a)
+                        ), stored_operations AS (
+                            INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
+                            SELECT s, h, i, c, a, p, \(now) FROM unnest(\(rows.seqs)::bigint[], \(rows.hlcs)::text[], \(rows.ids)::text[], \(rows.changesets)::text[], \(rows.authors)::text[], \(rows.payloads)::text[]) AS t(s, h, i, c, a, p)
+                        ), ended AS (
+                            DELETE FROM log_reservations WHERE first = \(range.lowerBound)
+                        )
+                        SELECT greatest(coalesce(max(seq), 0), \(range.upperBound)) FROM operations
+                        """, logger: logger
+                    ).decode(Int64.self) {
+                        head = value
+                    }
+                } else {
+                    for try await value in try await connection.query("SELECT coalesce(max(seq), 0) FROM operations", logger: logger)
+                        .decode(Int64.self)
+                    {
+                        head = value
+                    }
                 }
                 if let hook = Self.beforeCommit { try await hook() }
-                var head: Int64 = 0
-                for try await value in try await connection.query("SELECT coalesce(max(seq), 0) FROM operations", logger: logger)
-                    .decode(Int64.self)
-                {
-                    head = value
-                }
                 return outcomes.map { $0.map { SyncProtocol.PushOutcome(accepted: $0.accepted, duplicates: $0.duplicates, head: head) } }
             }
         } catch {
