@@ -1,10 +1,9 @@
 import Foundation
+import SyncCore
 
 /// Medians, percentiles and the formatting of figures.
 enum Statistics {
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 
     /// The time `body` takes, in seconds.
     static func seconds<T>(_ body: () async throws -> T) async rethrows -> (seconds: Double, value: T) {

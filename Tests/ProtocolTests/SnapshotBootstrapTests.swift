@@ -43,11 +43,22 @@ struct SnapshotBootstrapTests {
         return maker
     }
 
-    /// Syncs `replica` as `user`; the warnings the session gave are returned with the report.
+    /// A new replica of user `name`, set to sync with `server` with a token of `role`.
+    static func replica(
+        _ name: String, role: Role = .reader, on server: InProcessServer, in folder: TemporaryFolder
+    ) async throws -> LocalReplica {
+        let replica = try LocalReplica.create(at: folder.path("\(name).sqlite"), user: try UserName(name))
+        try replica.setRemote(url: "http://in-process", token: try await server.addUser(name, role: role))
+        return replica
+    }
+
+    /// Syncs `replica` with the token it has; the warnings the session gave are returned with
+    /// the report.
     static func sync(
-        _ replica: LocalReplica, token: String, client: any TestClientProtocol, snapshots: Bool = true
+        _ replica: LocalReplica, client: any TestClientProtocol, snapshots: Bool = true
     ) async throws -> (report: SyncSession.Report, warnings: [String]) {
-        try await InProcessServer.blocking {
+        let token = try #require(try replica.remote()).token
+        return try await InProcessServer.blocking {
             let warnings = Warnings()
             var session = SyncSession(replica: replica, transport: RouterTransport(client: client, token: token))
             session.snapshots = snapshots
@@ -72,17 +83,14 @@ struct SnapshotBootstrapTests {
         var reference = CorpusState()
         for changeset in changesets { reference.apply(changeset) }
         let folder = TemporaryFolder()
-        let fresh = try LocalReplica.create(at: folder.path("fresh.sqlite"), user: try UserName("fresh"))
-        let replay = try LocalReplica.create(at: folder.path("replay.sqlite"), user: try UserName("replay"))
-        for replica in [fresh, replay] {
-            try replica.setRemote(url: "http://in-process", token: try await server.addUser(try replica.identity().user.rawValue, role: .reader))
-        }
+        let fresh = try await Self.replica("fresh", on: server, in: folder)
+        let replay = try await Self.replica("replay", on: server, in: folder)
         // when one replica starts from the snapshot and the other pulls the whole log,
         try await server.test(snapshots: maker) { client in
-            let started = try await Self.sync(fresh, token: try fresh.remote()!.token, client: client)
+            let started = try await Self.sync(fresh, client: client)
             #expect(started.report.snapshot != nil, "\(started.warnings)")
             #expect(started.warnings.isEmpty)
-            let replayed = try await Self.sync(replay, token: try replay.remote()!.token, client: client, snapshots: false)
+            let replayed = try await Self.sync(replay, client: client, snapshots: false)
             #expect(replayed.report.snapshot == nil)
         }
         // then both hold the reference merge, and every operation.
@@ -102,19 +110,17 @@ struct SnapshotBootstrapTests {
         let server = try await Self.server(holding: changesets)
         let maker = try await Self.maker(for: server)
         let folder = TemporaryFolder()
-        let carol = try LocalReplica.create(at: folder.path("carol.sqlite"), user: try UserName("carol"))
-        let dave = try LocalReplica.create(at: folder.path("dave.sqlite"), user: try UserName("dave"))
-        try carol.setRemote(url: "http://in-process", token: try await server.addUser("carol", role: .annotator))
-        try dave.setRemote(url: "http://in-process", token: try await server.addUser("dave", role: .annotator))
+        let carol = try await Self.replica("carol", role: .annotator, on: server, in: folder)
+        let dave = try await Self.replica("dave", role: .annotator, on: server, in: folder)
         try await server.test(snapshots: maker) { client in
-            let first = try await Self.sync(carol, token: try carol.remote()!.token, client: client)
+            let first = try await Self.sync(carol, client: client)
             #expect(first.report.snapshot != nil)
             _ = try carol.tag("a1", with: ["from-carol"])
-            _ = try await Self.sync(carol, token: try carol.remote()!.token, client: client)
-            _ = try await Self.sync(dave, token: try dave.remote()!.token, client: client, snapshots: false)
+            _ = try await Self.sync(carol, client: client)
+            _ = try await Self.sync(dave, client: client, snapshots: false)
             _ = try dave.tag("a2", with: ["from-dave"])
-            _ = try await Self.sync(dave, token: try dave.remote()!.token, client: client)
-            let again = try await Self.sync(carol, token: try carol.remote()!.token, client: client)
+            _ = try await Self.sync(dave, client: client)
+            let again = try await Self.sync(carol, client: client)
             #expect(again.report.received > 0)
         }
         #expect(try carol.snapshot().canonicalJSON() == dave.snapshot().canonicalJSON())
@@ -183,6 +189,23 @@ struct SnapshotBootstrapTests {
             created: m.created)
     }
 
+    /// Then: the replica did not start from a snapshot, said why, left no file behind, and
+    /// holds the server's state, pulled from the log.
+    static func expectLogPulledInstead(
+        _ result: (report: SyncSession.Report, warnings: [String]), warning: String, _ replica: LocalReplica,
+        in folder: TemporaryFolder, from server: InProcessServer
+    ) async throws {
+        #expect(result.report.snapshot == nil)
+        #expect(result.warnings.contains { $0.contains(warning) }, "\(result.warnings)")
+        #expect(try replica.snapshotOrigin() == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".snapshot-") }.isEmpty)
+        let token = try #require(try replica.remote()).token
+        let expected = try await server.test { client in
+            Array(try await client.execute(uri: "/v1/export", method: .get, headers: [.authorization: "Bearer \(token)"]).body.readableBytesView)
+        }
+        #expect(Array(try replica.snapshot().canonicalJSON()) == expected)
+    }
+
     /// Given a server that sends a forged snapshot, when a new replica syncs, then the
     /// snapshot is refused with a warning before anything reads it, nothing of it is left
     /// on disk, and the replica pulls and verifies the log instead, ending with the server's state.
@@ -194,20 +217,11 @@ struct SnapshotBootstrapTests {
         let crafted = server.scratch.path("crafted.sqlite")
         let manifest = try Self.forge(forgery, genuine, into: crafted)
         let folder = TemporaryFolder()
-        let replica = try LocalReplica.create(at: folder.path("r.sqlite"), user: try UserName("reader"))
-        try replica.setRemote(url: "http://in-process", token: try await server.addUser("reader", role: .reader))
+        let replica = try await Self.replica("reader", on: server, in: folder)
         let result = try await server.test(snapshots: CraftedSnapshot(manifest: manifest, path: crafted)) { client in
-            try await Self.sync(replica, token: try replica.remote()!.token, client: client)
+            try await Self.sync(replica, client: client)
         }
-        #expect(result.report.snapshot == nil)
-        #expect(result.warnings.contains { $0.contains("snapshot was refused") }, "\(forgery): \(result.warnings)")
-        #expect(try replica.snapshotOrigin() == nil)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".snapshot-") }
-        #expect(leftovers.isEmpty)
-        let expected = try await server.test { client in
-            Array(try await client.execute(uri: "/v1/export", method: .get, headers: [.authorization: "Bearer \(try replica.remote()!.token)"]).body.readableBytesView)
-        }
-        #expect(Array(try replica.snapshot().canonicalJSON()) == expected)
+        try await Self.expectLogPulledInstead(result, warning: "snapshot was refused", replica, in: folder, from: server)
     }
 
     /// Given a server that announces a snapshot and then answers 404 for its file (another
@@ -218,19 +232,11 @@ struct SnapshotBootstrapTests {
         let server = try await Self.server(holding: try HostileHistory.changesets(random: &random))
         let genuine = try #require(await Self.maker(for: server).current())
         let folder = TemporaryFolder()
-        let replica = try LocalReplica.create(at: folder.path("r.sqlite"), user: try UserName("reader"))
-        try replica.setRemote(url: "http://in-process", token: try await server.addUser("reader", role: .reader))
+        let replica = try await Self.replica("reader", on: server, in: folder)
         let result = try await server.test(snapshots: CraftedSnapshot(manifest: genuine.manifest, path: nil)) { client in
-            try await Self.sync(replica, token: try replica.remote()!.token, client: client)
+            try await Self.sync(replica, client: client)
         }
-        #expect(result.report.snapshot == nil)
-        #expect(result.warnings.contains { $0.contains("no longer has the snapshot") }, "\(result.warnings)")
-        #expect(try replica.snapshotOrigin() == nil)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".snapshot-") }.isEmpty)
-        let expected = try await server.test { client in
-            Array(try await client.execute(uri: "/v1/export", method: .get, headers: [.authorization: "Bearer \(try replica.remote()!.token)"]).body.readableBytesView)
-        }
-        #expect(Array(try replica.snapshot().canonicalJSON()) == expected)
+        try await Self.expectLogPulledInstead(result, warning: "no longer has the snapshot", replica, in: folder, from: server)
     }
 
     /// Given another process with the replica open (here, a second connection of this one),
@@ -240,11 +246,10 @@ struct SnapshotBootstrapTests {
         let server = try await Self.server(holding: try HostileHistory.changesets(random: &random))
         let maker = try await Self.maker(for: server)
         let folder = TemporaryFolder()
-        let replica = try LocalReplica.create(at: folder.path("r.sqlite"), user: try UserName("reader"))
-        try replica.setRemote(url: "http://in-process", token: try await server.addUser("reader", role: .reader))
-        let elsewhere = try LocalReplica.open(at: folder.path("r.sqlite"))
+        let replica = try await Self.replica("reader", on: server, in: folder)
+        let elsewhere = try LocalReplica.open(at: replica.path)
         let result = try await server.test(snapshots: maker) { client in
-            try await Self.sync(replica, token: try replica.remote()!.token, client: client)
+            try await Self.sync(replica, client: client)
         }
         #expect(result.report.snapshot == nil)
         #expect(result.warnings.contains { $0.contains("has the replica open") }, "\(result.warnings)")
@@ -260,13 +265,12 @@ struct SnapshotBootstrapTests {
         let server = try await Self.server(holding: try HostileHistory.changesets(random: &random))
         let maker = try await Self.maker(for: server)
         let folder = TemporaryFolder()
-        let alice = try LocalReplica.create(at: folder.path("alice.sqlite"), user: try UserName("alice"))
-        try alice.setRemote(url: "http://in-process", token: try await server.addUser("alice"))
+        let alice = try await Self.replica("alice", role: .curator, on: server, in: folder)
         let file = folder.path("003_e7379399b3230908.txt")
         try "Talks\n\nA text.".write(toFile: file, atomically: true, encoding: .utf8)
         _ = try alice.importArticles(from: [try ArticleFile(path: file)])
         let result = try await server.test(snapshots: maker) { client in
-            try await Self.sync(alice, token: try alice.remote()!.token, client: client)
+            try await Self.sync(alice, client: client)
         }
         #expect(result.report.snapshot == nil)
         #expect(result.warnings.contains { $0.contains("lacks") }, "\(result.warnings)")

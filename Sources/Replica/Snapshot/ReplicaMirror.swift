@@ -55,13 +55,13 @@ public final class ReplicaMirror: Sendable {
 
     /// Where the mirror stands.
     public func position() throws(ReplicaError) -> Position {
-        try ReplicaError.guarded {
-            try database.read { db in
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT pull_cursor, cursor_operation, store_id FROM remotes WHERE name = ?", arguments: [LocalReplica.remoteName])
-                return Position(cursor: row?["pull_cursor"] ?? 0, operation: row?["cursor_operation"], store: row?["store_id"])
-            }
-        }
+        try ReplicaError.guarded { try database.read(Self.position) }
+    }
+
+    private static func position(_ db: Database) throws -> Position {
+        let row = try Row.fetchOne(
+            db, sql: "SELECT pull_cursor, cursor_operation, store_id FROM remotes WHERE name = ?", arguments: [LocalReplica.remoteName])
+        return Position(cursor: row?["pull_cursor"] ?? 0, operation: row?["cursor_operation"], store: row?["store_id"])
     }
 
     /// Applies changesets of the log, in log order, and moves the mirror to `cursor`, all in
@@ -90,9 +90,7 @@ public final class ReplicaMirror: Sendable {
         // owner only, who publishes between its writes, so what is read here and copied is one state.
         let (position, operations, schema) = try ReplicaError.guarded {
             try database.inDatabase { db in
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT pull_cursor, cursor_operation, store_id FROM remotes WHERE name = ?", arguments: [LocalReplica.remoteName])
-                let position = Position(cursor: row?["pull_cursor"] ?? 0, operation: row?["cursor_operation"], store: row?["store_id"])
+                let position = try Self.position(db)
                 let operations = try Int64.fetchOne(db, sql: "SELECT count(*) FROM operations") ?? 0
                 let schema = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
                 try db.execute(sql: "VACUUM INTO ?", arguments: [temporary])

@@ -45,7 +45,7 @@ enum SnapshotCheck {
             throw .snapshotRefused("its schema (\(manifest.schema.last?.prefix(40) ?? "none")) is not one this annot knows: upgrade annot")
         }
         let expected = try expectedSchema(upTo: last)
-        let database = try open(path)
+        let database = try open(path, readOnly: true)
         defer { try? database.close() }
         do {
             try database.read { db in

@@ -49,7 +49,7 @@ extension LocalReplica {
         let bound = wallClock.milliseconds() &+ identity.clock.maxDrift &+ HybridLogicalClock.skewAllowance
         try SnapshotCheck.verify(file, manifest: manifest, latest: Timestamp(milliseconds: bound, counter: .max, replica: identity.replica))
         // The file, at this build's schema (a server with older migrations made it).
-        _ = try Self.upgrade(file)
+        try Self.upgrade(file)
         let checked = ContinuousClock.now
         guard let openLock else { return .skipped("the replica's folder is read-only") }
         let origin = SnapshotOrigin(server: server, manifest: manifest, installed: Int64(wallClock.milliseconds()))
@@ -57,10 +57,7 @@ extension LocalReplica {
             do throws(ReplicaError) {
                 if let reason = try carry(into: file, origin: origin) { return .success(.skipped(reason)) }
                 try swap(in: file)
-                func seconds(_ duration: Duration) -> Double {
-                    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-                }
-                return .success(.installed(checked: seconds(checked - start), placed: seconds(ContinuousClock.now - checked)))
+                return .success(.installed(checked: (checked - start).inSeconds, placed: (ContinuousClock.now - checked).inSeconds))
             } catch {
                 return .failure(error)
             }
@@ -70,14 +67,11 @@ extension LocalReplica {
     }
 
     /// Opens `file` once with the migrator, so that it has every migration of this build.
-    private static func upgrade(_ file: String) throws(ReplicaError) -> Bool {
+    private static func upgrade(_ file: String) throws(ReplicaError) {
         try ReplicaError.guarded {
             let database = try SnapshotCheck.open(file)
             defer { try? database.close() }
-            let migrator = ReplicaMigrator.migrator()
-            if try database.read({ try migrator.hasCompletedMigrations($0) }) { return false }
-            try migrator.migrate(database)
-            return true
+            try ReplicaMigrator.migrator().migrate(database)
         }
     }
 

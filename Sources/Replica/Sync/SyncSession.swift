@@ -175,7 +175,7 @@ public struct SyncSession {
             case .installed(let checked, let placed):
                 report.snapshot = SnapshotSummary(
                     cursor: manifest.cursor, operations: manifest.operations, bytes: manifest.bytes, sha256: manifest.sha256,
-                    received: Double(received.components.seconds) + Double(received.components.attoseconds) / 1e18,
+                    received: received.inSeconds,
                     checked: checked, placed: placed)
             case .skipped(let reason):
                 warning("the server's snapshot was not used (\(reason)); pulling the log instead")

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import SyncCore
 
 /// Per-user limits on what pushes may store: bytes (of changes, decompressed) and
 /// operations per time window, as token buckets that refill evenly over the window.
@@ -44,12 +45,11 @@ final class PushQuota: @unchecked Sendable {
     ///   nothing is taken then.
     func charge(_ user: String, bytes: Int, operations: Int) throws {
         guard limits.bytes > 0 || limits.operations > 0 else { return }
-        let window = Double(limits.window.components.seconds) + Double(limits.window.components.attoseconds) / 1e18
+        let window = limits.window.inSeconds
         let instant = now()
         try lock.withLock {
             var bucket = buckets[user] ?? Bucket(bytes: Double(limits.bytes), operations: Double(limits.operations), updated: instant)
-            let elapsed = instant - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = (instant - bucket.updated).inSeconds
             // Refill evenly: the whole limit over one window.
             bucket.bytes = min(Double(limits.bytes), bucket.bytes + Double(limits.bytes) * seconds / window)
             bucket.operations = min(Double(limits.operations), bucket.operations + Double(limits.operations) * seconds / window)

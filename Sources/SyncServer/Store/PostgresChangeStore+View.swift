@@ -5,8 +5,8 @@ import PostgresNIO
 import SyncCore
 
 /// The merged view's tables on PostgreSQL (`migrations/server-postgres/0005_merged_view.sql`),
-/// shared by every instance: a step is written by one instance at a time (an advisory lock
-/// that nobody waits for), and only when the cursor is still the one it was computed from.
+/// shared by every instance: a step is computed and written by one instance at a time,
+/// inside the transaction that holds the view's advisory lock (which nobody waits for).
 extension PostgresChangeStore {
     public func viewCursor() async throws -> Int64 {
         try await guarded { [client, logger] in

@@ -76,6 +76,7 @@ extension SQLiteChangeStore {
         guard let (changes, to) = try await step(from) else { return .caughtUp }
         return try await guarded {
             try await pool.write { db in
+                // Moved meanwhile (it cannot, with one writer): the step is someone else's.
                 guard try Int64.fetchOne(db, sql: "SELECT cursor FROM view_head") == from else { return .written }
                 let about = try db.cachedStatement(sql: "INSERT INTO view_entity_operations (entity, seq) VALUES (?, ?) ON CONFLICT DO NOTHING")
                 for (entity, seq) in changes.entityOperations { try about.execute(arguments: [entity, seq]) }

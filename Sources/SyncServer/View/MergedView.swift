@@ -44,7 +44,7 @@ public actor MergedView {
         while true {
             switch try await step() {
             case .caughtUp: return
-            case .stepped: break
+            case .written: break
             case .busy:
                 guard waitingForOthers else { return }
                 try await Task.sleep(for: .milliseconds(10))
@@ -93,16 +93,11 @@ public actor MergedView {
         return try await store.pull(after: cursor, limit: 1, maxBytes: 1).operations.isEmpty
     }
 
-    /// What one step did.
-    enum Step {
-        case caughtUp, stepped, busy
-    }
-
     /// One step.
-    func step() async throws -> Step {
+    func step() async throws -> MergedViewWrite {
         let store = store
         let stepOperations = stepOperations
-        let outcome = try await store.viewStep { cursor -> (changes: ViewChanges, cursor: Int64)? in
+        return try await store.viewStep { cursor -> (changes: ViewChanges, cursor: Int64)? in
             let page = try await store.pull(after: cursor, limit: stepOperations, maxBytes: 16 * 1024 * 1024)
             guard !page.operations.isEmpty else { return nil }
             // The log holds only operations that were validated when pushed.
@@ -116,11 +111,6 @@ public actor MergedView {
                 if !replace.isEmpty { update.placeCodes(replace, all: try await store.viewCodes(nil)) }
             }
             return (update.changes, page.cursor)
-        }
-        switch outcome {
-        case .written: return .stepped
-        case .caughtUp: return .caughtUp
-        case .busy: return .busy
         }
     }
 
