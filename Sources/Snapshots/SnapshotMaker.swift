@@ -45,6 +45,8 @@ public actor SnapshotMaker: SnapshotProvider, Service {
     private var previous: (sha256: String, path: String)?
     /// Whether the log grew since the last round.
     private var woken = false
+    /// Rounds that failed in a row: a failure that lasts is logged, once.
+    private var failures = 0
     /// When the mirror last took operations, and when the last snapshot was made.
     private var grew = ContinuousClock.now
     private var published = ContinuousClock.now - .seconds(3600)
@@ -94,9 +96,17 @@ public actor SnapshotMaker: SnapshotProvider, Service {
             do {
                 try await follow()
                 try await publishIfDue()
+                failures = 0
             } catch {
-                // The store may be starting or unreachable: try again at the next round.
-                logger.debug("snapshots: \(error)")
+                // The store may be starting (its schema not there yet) or unreachable: try again
+                // at the next round. A failure that lasts (a changeset in the store that no
+                // longer verifies, a full disk) holds the snapshots where they are: say so, once.
+                failures += 1
+                if failures == 3 {
+                    logger.warning("snapshots are not following the log", metadata: ["error": "\(String(reflecting: error))"])
+                } else {
+                    logger.debug("snapshots: \(String(reflecting: error))")
+                }
             }
             // Until a push wakes it, or the interval passes (pushes other instances took).
             let deadline = ContinuousClock.now + policy.interval
