@@ -16,8 +16,10 @@ public enum SyncServer {
         view: MergedView? = nil,
         snapshots: (any SnapshotProvider)? = nil
     ) -> Router<SyncRequestContext> {
+        let tail = LogTail(
+            store: store, budget: configuration.pullCacheBytes, readLimit: configuration.maxPullLimit, readBytes: configuration.maxPullBytes)
         let routes = SyncRoutes(
-            store: store, view: view ?? MergedView(store: store), snapshots: snapshots, configuration: configuration, metrics: metrics,
+            store: store, tail: tail, view: view ?? MergedView(store: store), snapshots: snapshots, configuration: configuration, metrics: metrics,
             wallClock: wallClock,
             quota: PushQuota(configuration.quota))
         let router = Router(context: SyncRequestContext.self)

@@ -20,6 +20,10 @@ public struct SyncServerConfiguration: Sendable {
     /// single changeset larger than it (pushed under a larger `maxBodyBytes`) is sent
     /// alone, so no reply holds more than max(maxPullBytes, maxBodyBytes) of changes.
     public var maxPullBytes = 8 * 1024 * 1024
+    /// The most bytes of the newest operations kept in memory for the pulls of clients that
+    /// are nearly up to date (``LogTail``), so that the store is read once per batch of news
+    /// rather than once per client; 0 keeps none and sends every pull to the store.
+    public var pullCacheBytes = 32 * 1024 * 1024
     /// The longest a pull may wait for news (`GET /v1/pull?wait=S`, a long poll), in seconds:
     /// under ``idleTimeout`` of the clients' side, so that no proxy or client takes a wait
     /// for a dead connection.

@@ -24,6 +24,11 @@ extension Syncd {
         var maxBodyBytes = SyncServerConfiguration().maxBodyBytes
         @Option(help: ArgumentHelp("Most bytes of changes one pull page holds (a larger single changeset is sent alone).", valueName: "bytes"))
         var maxPullBytes = SyncServerConfiguration().maxPullBytes
+        @Option(
+            help: ArgumentHelp(
+                "Bytes of the newest operations kept in memory for clients that are nearly up to date, so that they do not each read the store (0: none).",
+                valueName: "bytes"))
+        var pullCacheBytes = SyncServerConfiguration().pullCacheBytes
         @Option(help: "Most operations one push may hold.")
         var maxOperations = SyncServerConfiguration().maxOperationsPerRequest
         @Option(help: "How far ahead of this server's clock a timestamp may be, in seconds.")
@@ -65,6 +70,7 @@ extension Syncd {
             guard maxOperations >= Changeset.maxOperations else {
                 throw ValidationError("--max-operations must be at least \(Changeset.maxOperations), the size of the largest changeset")
             }
+            guard pullCacheBytes >= 0 else { throw ValidationError("--pull-cache-bytes must be 0 or more") }
             guard maxDriftSeconds >= 0 else { throw ValidationError("--max-drift-seconds must be 0 or more") }
             for (name, value) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--send-timeout", sendTimeout)] {
                 guard value > 0, value <= 86_400 else { throw ValidationError("\(name) must be more than 0 and at most 86400 seconds") }
@@ -86,6 +92,7 @@ extension Syncd {
             configuration.maxBodyBytes = maxBodyBytes
             configuration.maxPullBytes = maxPullBytes
             configuration.maxOperationsPerRequest = maxOperations
+            configuration.pullCacheBytes = pullCacheBytes
             configuration.maxDrift = UInt64(maxDriftSeconds) * 1000
             configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
             configuration.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))

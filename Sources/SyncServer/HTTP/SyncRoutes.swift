@@ -8,6 +8,8 @@ import SyncCore
 /// The handlers of the sync protocol (`docs/protocol.md`, `/openapi.yaml`).
 struct SyncRoutes: Sendable {
     let store: any ChangeStore
+    /// The newest operations, shared by the pulls of clients that are nearly up to date.
+    let tail: LogTail
     let view: MergedView
     let snapshots: (any SnapshotProvider)?
     let configuration: SyncServerConfiguration
@@ -115,7 +117,7 @@ struct SyncRoutes: Sendable {
         }
         let wait = try Self.integer(
             parameters["wait"].map(String.init), name: "wait", default: 0, range: 0...Int64(configuration.maxPullWait))
-        let read = { try await StoreCall.run { try await store.pull(after: after, limit: Int(limit), maxBytes: configuration.maxPullBytes) } }
+        let read = { try await StoreCall.run { try await tail.pull(after: after, limit: Int(limit), maxBytes: configuration.maxPullBytes) } }
         var page = try await read()
         if wait > 0, page.operations.isEmpty {
             // Woken by a push here, or looking at the store every interval for pushes that

@@ -137,22 +137,26 @@ public final class PostgresChangeStore: ChangeStore {
         var reservation: ClosedRange<Int64>?
         do {
             return try await client.withTransaction(logger: logger) { connection in
+                // 1. The push's lock (its liveness, for readers, once it reserves numbers) and
+                //    what is already held: every push committed before this statement, and
+                //    the keys' owners. One statement, one round trip; its parts run in order.
                 let token = Int64.random(in: .min ... .max)
-                try await connection.query("SELECT pg_advisory_xact_lock(\(token))", logger: logger)
-                // 1. What is already held: every push committed before this statement.
                 let hlcs = pushes.flatMap { $0.changesets.flatMap { $0.operations.map(\.hlc) } }
-                var held: [String: PushAdmission.Held] = [:]
-                for try await (hlc, id, changeset) in try await connection.query(
-                    "SELECT hlc, coalesce(id, ''), changeset FROM operations WHERE hlc = ANY(\(hlcs))", logger: logger
-                ).decode((String, String, String).self) {
-                    held[hlc] = PushAdmission.Held(id: id, changeset: changeset)
-                }
                 let keys = Array(Set(pushes.flatMap { $0.changesets.map(\.key) }))
+                var held: [String: PushAdmission.Held] = [:]
                 var owners: [String: String] = [:]
-                for try await (key, owner) in try await connection.query(
-                    "SELECT key, user_name FROM replica_keys WHERE key = ANY(\(keys))", logger: logger
-                ).decode((String, String).self) {
-                    owners[key] = owner
+                for try await (kind, first, second, third) in try await connection.query(
+                    """
+                    SELECT 'lock', '', '', '' FROM pg_advisory_xact_lock(\(token))
+                    UNION ALL SELECT 'held', hlc, coalesce(id, ''), changeset FROM operations WHERE hlc = ANY(\(hlcs))
+                    UNION ALL SELECT 'owner', key, user_name, '' FROM replica_keys WHERE key = ANY(\(keys))
+                    """, logger: logger
+                ).decode((String, String, String, String).self) {
+                    switch kind {
+                    case "held": held[first] = PushAdmission.Held(id: second, changeset: third)
+                    case "owner": owners[first] = second
+                    default: break
+                    }
                 }
                 // 2. Admit each push; what is new is numbered once its count is known.
                 var admittedNew: [(push: Int, changeset: EncodedChangeset)] = []
@@ -223,24 +227,9 @@ public final class PostgresChangeStore: ChangeStore {
                             seq += 1
                         }
                     }
-                    // One statement, one round trip: the changesets, their operations, the
-                    // reservation's row gone, and the head (the statement's snapshot does not
-                    // see its own rows: its last number is added to it).
-                    let now = Self.now()
-                    for try await value in try await connection.query(
-                        """
-                        WITH stored_changesets AS (
-                            INSERT INTO changesets (id, key, signature, author)
-                            SELECT i, k, s, a FROM unnest(\(changesetRows.ids)::text[], \(changesetRows.keys)::text[], \(changesetRows.signatures)::text[], \(changesetRows.authors)::text[]) AS t(i, k, s, a)
-                        ), stored_operations AS (
-                            INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
-                            SELECT s, h, i, c, a, p, \(now) FROM unnest(\(rows.seqs)::bigint[], \(rows.hlcs)::text[], \(rows.ids)::text[], \(rows.changesets)::text[], \(rows.authors)::text[], \(rows.payloads)::text[]) AS t(s, h, i, c, a, p)
-                        ), ended AS (
-                            DELETE FROM log_reservations WHERE first = \(range.lowerBound)
-                        )
-                        SELECT greatest(coalesce(max(seq), 0), \(range.upperBound)) FROM operations
-                        """, logger: logger
-                    ).decode(Int64.self) {
+                    let statement = Self.groupWrite(
+                        changesets: changesetRows, operations: rows, receivedAt: Self.now(), reservation: range)
+                    for try await value in try await connection.query(statement, logger: logger).decode(Int64.self) {
                         head = value
                     }
                 } else {
@@ -346,10 +335,7 @@ public final class PostgresChangeStore: ChangeStore {
                 let window = Int64(min(limit + 1, 500))
                 while after < watermark {
                     let upper = after + min(window, watermark - after)
-                    let rows = try await Self.operations(
-                        connection, logger,
-                        "SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o JOIN changesets c ON c.id = o.changeset WHERE o.seq > \(after) AND o.seq <= \(upper) ORDER BY o.seq"
-                    )
+                    let rows = try await Self.operations(connection, logger, Self.logWindow(after: after, upTo: upper))
                     for operation in rows {
                         guard builder.offer(operation) else { return builder.page() }
                     }
@@ -358,6 +344,48 @@ public final class PostgresChangeStore: ChangeStore {
                 return builder.page()
             }
         }
+    }
+
+    /// A push group's writes in one statement, one round trip: the changesets, their
+    /// operations, the reservation's row gone, and the log's head (the statement's snapshot
+    /// does not see its own rows: the reservation's last number is added to it).
+    ///
+    /// The head is read through the index (`ORDER BY seq DESC LIMIT 1`): PostgreSQL does not
+    /// turn `max(seq)` into an index probe in a statement with `WITH` clauses, and scanned the
+    /// whole log on every push.
+    /// - Complexity: O(operations written), whatever the size of the log.
+    static func groupWrite(
+        changesets: (ids: [String], keys: [String], signatures: [String], authors: [String]),
+        operations rows: (seqs: [Int64], hlcs: [String], ids: [String], changesets: [String], authors: [String], payloads: [String]),
+        receivedAt now: Int64, reservation range: ClosedRange<Int64>
+    ) -> PostgresQuery {
+        """
+        WITH stored_changesets AS (
+            INSERT INTO changesets (id, key, signature, author)
+            SELECT i, k, s, a FROM unnest(\(changesets.ids)::text[], \(changesets.keys)::text[], \(changesets.signatures)::text[], \(changesets.authors)::text[]) AS t(i, k, s, a)
+        ), stored_operations AS (
+            INSERT INTO operations (seq, hlc, id, changeset, author, payload, received_at)
+            SELECT s, h, i, c, a, p, \(now) FROM unnest(\(rows.seqs)::bigint[], \(rows.hlcs)::text[], \(rows.ids)::text[], \(rows.changesets)::text[], \(rows.authors)::text[], \(rows.payloads)::text[]) AS t(s, h, i, c, a, p)
+        ), ended AS (
+            DELETE FROM log_reservations WHERE first = \(range.lowerBound)
+        )
+        SELECT greatest(coalesce((SELECT o.seq FROM operations o ORDER BY o.seq DESC LIMIT 1), 0), \(range.upperBound))
+        """
+    }
+
+    /// The operations numbered in `(after, upper]`, with their changesets' keys and
+    /// signatures, in order.
+    ///
+    /// Each operation's changeset is found through its index (the `LATERAL` subquery, kept
+    /// whole by `OFFSET 0`): as a join, the planner hashed the whole `changesets` table for
+    /// every window once it held a few thousand rows.
+    /// - Complexity: O(operations in the window), whatever the size of the log.
+    static func logWindow(after: Int64, upTo upper: Int64) -> PostgresQuery {
+        """
+        SELECT o.seq, o.changeset, c.key, c.signature, o.payload FROM operations o
+        CROSS JOIN LATERAL (SELECT key, signature FROM changesets WHERE id = o.changeset OFFSET 0) c
+        WHERE o.seq > \(after) AND o.seq <= \(upper) ORDER BY o.seq
+        """
     }
 
     private static func operations(_ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery) async throws -> [StoredOperation] {
