@@ -20,7 +20,7 @@ struct BenchContext: Sendable {
             throw SyncBenchError(
                 "no executable \(path): build the whole package first (swift build -c release --static-swift-stdlib)")
         }
-        syncd = SyncdBinary(path: syncdPath, storeArguments: options.syncdArguments)
+        syncd = SyncdBinary(path: syncdPath, storeArguments: options.syncdArguments, serveArguments: options.serveArguments)
         runs = options.runCount
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -28,7 +28,9 @@ struct BenchContext: Sendable {
 
     /// The same run with other store arguments for `syncd`.
     func with(storeArguments: [String]) -> BenchContext {
-        BenchContext(syncd: SyncdBinary(path: syncd.path, storeArguments: storeArguments), annot: annot, folder: folder, runs: runs)
+        BenchContext(
+            syncd: SyncdBinary(path: syncd.path, storeArguments: storeArguments, serveArguments: syncd.serveArguments),
+            annot: annot, folder: folder, runs: runs)
     }
 
     private init(syncd: SyncdBinary, annot: String, folder: URL, runs: Int) {

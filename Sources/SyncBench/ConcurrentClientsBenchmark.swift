@@ -9,12 +9,20 @@ import SyncCore
 /// With several `instances`, that many `syncd serve` processes share one store (PostgreSQL)
 /// and client `i` talks to instance `i mod instances`, so a client may pull operations
 /// that another instance committed.
+///
+/// By default each client starts its next round as soon as the last one ends (a closed
+/// loop: the server runs flat out, and latency is mostly queueing). With a `rate`, the
+/// clients together push that many operations per second: each starts its rounds on a
+/// fixed schedule (an open loop), and a push's latency counts from when it was due, so a
+/// server that falls behind is charged for the wait too (no coordinated omission).
 struct ConcurrentClientsBenchmark {
     let context: BenchContext
     let clients: Int
     /// `syncd serve` processes on the one store.
     let instances: Int
     let duration: Duration
+    /// Operations per second pushed by all clients together; `nil`: as fast as they can.
+    var rate: Double? = nil
 
     /// The articles the server holds, imported by the admin before the clients start.
     static let articles = 100
@@ -53,6 +61,7 @@ struct ConcurrentClientsBenchmark {
     func run() async throws -> Figures {
         Output.line(
             "\n(c) \(clients) concurrent clients pushing and pulling for \(duration.components.seconds) s"
+                + (rate.map { ", pushing \(Statistics.format($0, 0)) operations/s in all on a fixed schedule" } ?? "")
                 + (instances > 1 ? ", spread over \(instances) syncd instances on one store" : ""))
         let name = "concurrent"
         let data = try context.subfolder(name)
@@ -85,12 +94,16 @@ struct ConcurrentClientsBenchmark {
         let start = ContinuousClock.now
         let deadline = start + duration
         let urls = servers.map(\.url)
+        // Each client's rounds, when paced: one every `interval`, the clients' schedules
+        // spread evenly over it.
+        let interval = rate.map { Duration.seconds(Double(clients * Self.operationsPerPush) / $0) }
         let total = try await withThrowingTaskGroup(of: Tally.self) { group in
             for (index, (user, token)) in users.enumerated() {
                 let url = urls[index % urls.count]
+                let schedule = interval.map { (first: start + $0 * (Double(index) / Double(clients)), every: $0) }
                 group.addTask {
                     try await SyncEndpoint.using(url) { endpoint in
-                        try await Self.client(index, user: user, token: token, endpoint: endpoint, until: deadline)
+                        try await Self.client(index, user: user, token: token, endpoint: endpoint, until: deadline, schedule: schedule)
                     }
                 }
             }
@@ -151,9 +164,11 @@ struct ConcurrentClientsBenchmark {
             + "p99 \(Statistics.milliseconds(Statistics.percentile(latencies, 99)))"
     }
 
-    /// One client's loop, until `deadline`.
+    /// One client's loop, until `deadline`: round after round, or one round every
+    /// `schedule.every` from `schedule.first` on.
     static func client(
-        _ index: Int, user: UserName, token: String, endpoint: SyncEndpoint, until deadline: ContinuousClock.Instant
+        _ index: Int, user: UserName, token: String, endpoint: SyncEndpoint, until deadline: ContinuousClock.Instant,
+        schedule: (first: ContinuousClock.Instant, every: Duration)? = nil
     )
         async throws -> Tally
     {
@@ -165,6 +180,10 @@ struct ConcurrentClientsBenchmark {
         var cursor: Int64 = 0
         var rounds = 0
         while ContinuousClock.now < deadline, rounds < maxRounds {
+            // When paced, the round is due at its place in the schedule (now, if late).
+            let due = schedule.map { $0.first + $0.every * rounds }
+            if let due, due > ContinuousClock.now { try await Task.sleep(until: due) }
+            guard ContinuousClock.now < deadline else { break }
             rounds += 1
             do {
                 let changeset = try WorkloadGenerator.tagAdditions(
@@ -173,7 +192,8 @@ struct ConcurrentClientsBenchmark {
                 let (pushSeconds, outcome) = try await Statistics.seconds {
                     try await endpoint.push(gzipped: body, token: token)
                 }
-                tally.pushLatencies.append(pushSeconds)
+                // Paced: from when the round was due, not from when it could start.
+                tally.pushLatencies.append(due.map { Statistics.seconds(ContinuousClock.now - $0) } ?? pushSeconds)
                 tally.pushedOperations += outcome.accepted
                 var more = true
                 while more, ContinuousClock.now < deadline {

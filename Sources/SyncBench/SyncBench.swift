@@ -5,7 +5,7 @@ import Foundation
 ///
 ///     swift build -c release --static-swift-stdlib
 ///     .build/release/SyncBench [fresh|incremental|concurrent|wire|writers|live|reads|bootstrap|instances|all]
-///                              [--runs N] [--quick] [--instances N] [--syncd-arg ARG]... [--postgres URL] [--no-replay]
+///                              [--runs N] [--quick] [--instances N] [--rate OPS] [--syncd-arg ARG]... [--serve-arg ARG]... [--postgres URL] [--no-replay]
 ///
 /// Figures are medians over the runs, each beside a baseline measured in the same run;
 /// BENCHMARKS.md records what was measured.
@@ -36,6 +36,9 @@ struct SyncBench {
         if !options.syncdArguments.isEmpty {
             Output.line("syncd store arguments: \(options.syncdArguments.joined(separator: " "))")
         }
+        if !options.serveArguments.isEmpty {
+            Output.line("syncd serve arguments: \(options.serveArguments.joined(separator: " "))")
+        }
         let sizes = options.sizes
         if options.runs(.fresh) {
             try await FreshPullBenchmark(context: context, operations: sizes.freshOperations).run()
@@ -45,7 +48,8 @@ struct SyncBench {
         }
         if options.runs(.concurrent) {
             try await ConcurrentClientsBenchmark(
-                context: context, clients: 32, instances: options.instances, duration: sizes.concurrentDuration
+                context: context, clients: 32, instances: options.instances, duration: sizes.concurrentDuration,
+                rate: options.rate
             ).run()
         }
         if options.runs(.wire) {

@@ -25,7 +25,7 @@ struct SyncBenchOptions: Sendable {
 
     static let usage = """
         usage: SyncBench [fresh|incremental|concurrent|wire|writers|live|reads|bootstrap|instances|all] [--runs N] [--quick]
-                 [--instances N] [--syncd-arg ARG]... [--postgres URL] [--no-replay]
+                 [--instances N] [--rate OPS] [--syncd-arg ARG]... [--serve-arg ARG]... [--postgres URL] [--no-replay]
 
           fresh        a fresh replica pulls 100,000 operations (annot sync against a plain HTTP pull loop)
           incremental  annot sync of 10 new operations against histories of 10,000 and 1,000,000 operations
@@ -38,8 +38,9 @@ struct SyncBenchOptions: Sendable {
           reads        the server's filtered, paged reads against histories of 10,000 and 1,000,000 operations
           bootstrap    a new replica of 1,000,000 operations starting from the server's snapshot, then list, search
                        and tag; against curl receiving the snapshot (and, once, replaying the log)
-          instances    32 clients on one and on two syncd instances sharing a PostgreSQL database, with the
-                       lock waits sampled (needs --postgres)
+          instances    32 clients on one and on two syncd instances sharing a PostgreSQL database, flat out
+                       and then paced at 50% and 80% of one instance's throughput, with the lock waits
+                       sampled (needs --postgres)
           all          every workload (the default; instances only with --postgres)
 
           --runs N         timed runs per measurement (default 7; the incremental sync runs at least 7)
@@ -48,11 +49,15 @@ struct SyncBenchOptions: Sendable {
           --instances N    'syncd serve' processes on one store for the concurrent clients (default 1;
                            more than 1 needs a shared store: --syncd-arg --store --syncd-arg URL);
                            the clients are spread over them round-robin
+          --rate OPS       the concurrent clients push OPS operations per second in all, each on a fixed
+                           schedule, a push's latency counted from when it was due (default: flat out)
           --postgres URL   a PostgreSQL database where the instances workload may create databases
           --no-replay      in the bootstrap workload, do not also time replaying the whole log
           --syncd-arg ARG  passed to every 'syncd serve' and 'syncd user add' (repeat for several);
                            '{server}' in ARG becomes the name of the server being started, so that
                            each workload can get a store of its own
+          --serve-arg ARG  passed to every 'syncd serve' only (repeat for several), for example
+                           --serve-arg --pull-cache-bytes --serve-arg 0
         """
 
     var workloads: Set<Workload> = Set(Workload.allCases)
@@ -60,7 +65,11 @@ struct SyncBenchOptions: Sendable {
     var quick = false
     /// `syncd serve` processes sharing one store in the concurrent workload.
     var instances = 1
+    /// Operations per second the concurrent clients push in all; `nil`: flat out.
+    var rate: Double?
     var syncdArguments: [String] = []
+    /// Passed to every `syncd serve` only.
+    var serveArguments: [String] = []
     var postgres: String?
     var replay = true
     var help = false
@@ -93,6 +102,12 @@ struct SyncBenchOptions: Sendable {
                     throw SyncBenchError("--instances must be a whole number from 1 to 16, not '\(text)'")
                 }
                 options.instances = instances
+            case "--rate":
+                let text = try value(after: argument)
+                guard let rate = Double(text), rate >= 1, rate <= 1_000_000 else {
+                    throw SyncBenchError("--rate must be a number of operations per second from 1 to 1000000, not '\(text)'")
+                }
+                options.rate = rate
             case "--quick":
                 options.quick = true
             case "--postgres":
@@ -101,6 +116,8 @@ struct SyncBenchOptions: Sendable {
                 options.replay = false
             case "--syncd-arg":
                 options.syncdArguments.append(try value(after: argument))
+            case "--serve-arg":
+                options.serveArguments.append(try value(after: argument))
             case "-h", "--help":
                 options.help = true
             case "all":

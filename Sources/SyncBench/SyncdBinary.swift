@@ -1,10 +1,12 @@
 import Foundation
 
 /// The `syncd` binary under test, with the store arguments (`--syncd-arg`) that every
-/// `syncd serve` and `syncd user add` of this run gets.
+/// `syncd serve` and `syncd user add` of this run gets, and the arguments (`--serve-arg`)
+/// that only every `syncd serve` gets.
 struct SyncdBinary: Sendable {
     let path: String
     let storeArguments: [String]
+    var serveArguments: [String] = []
 
     /// Whether the store arguments name a store of their own (`--store URL`, a PostgreSQL
     /// database that several instances may share) instead of the data folder.
@@ -38,6 +40,6 @@ struct SyncdBinary: Sendable {
     /// off unless `options` say otherwise: the server's mirror would compete for the cores
     /// with what the other workloads measure.
     func serve(data: URL, server name: String, options: [String] = ["--no-snapshots"]) async throws -> SyncdServer {
-        try await SyncdServer.start(binary: self, data: data, name: name, options: options)
+        try await SyncdServer.start(binary: self, data: data, name: name, options: options + serveArguments)
     }
 }

@@ -84,6 +84,8 @@ struct LogTailTests {
                         #expect(fromTail.cursor == fromStore.cursor, "seed \(seed)")
                         #expect(fromTail.more == fromStore.more, "seed \(seed)")
                     }
+                    let heldHere = try await tail.operationID(at: cursor)
+                    #expect(heldHere == (try await instance.operationID(at: cursor)), "seed \(seed): the id at \(cursor)")
                     cursors.append(fromTail.cursor)
                 }
             }

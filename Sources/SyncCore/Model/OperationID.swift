@@ -15,7 +15,8 @@ public struct OperationID: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// The id of an operation whose canonical JSON is `canonical`.
-    init(canonical: String) { rawValue = Digest.sha256Hex(canonical) }
+    /// The content id of the operation whose canonical JSON is `canonical`.
+    public init(canonical: String) { rawValue = Digest.sha256Hex(canonical) }
 
     public static func < (lhs: OperationID, rhs: OperationID) -> Bool { lhs.rawValue < rhs.rawValue }
     public var description: String { rawValue }

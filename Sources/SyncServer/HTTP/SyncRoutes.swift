@@ -112,7 +112,7 @@ struct SyncRoutes: Sendable {
             range: 1...Int64(configuration.maxPullLimit))
         if let at = parameters["at"].map(String.init) {
             guard (try? OperationID(at)) != nil else { throw SyncServerError.badRequest("at must be an operation id: 64 lowercase hex digits") }
-            let held = try await StoreCall.run { try await store.operationID(at: after) }
+            let held = try await StoreCall.run { try await tail.operationID(at: after) }
             guard held == at else { throw SyncServerError.cursorMismatch(after) }
         }
         let wait = try Self.integer(

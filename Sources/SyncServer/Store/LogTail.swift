@@ -1,3 +1,5 @@
+import SyncCore
+
 /// The newest stretch of the log, kept in memory and shared by the pulls one instance
 /// serves: clients pulling the same recent operations get them from here, and the store is
 /// read once for each batch of news instead of once for each client.
@@ -78,6 +80,17 @@ public actor LogTail {
         // The builder holds everything after the cursor that is known; whether more follows
         // is the store's word at the last read.
         return PullPage(operations: page.operations, cursor: page.cursor, more: page.more || moreAfterEnd)
+    }
+
+    /// The content id of the operation numbered `seq` (`GET /v1/pull?at=`), as
+    /// ``ChangeStore/operationID(at:)`` gives it: from the stretch when it holds that number
+    /// (every operation numbered in it is there, so none there means none in the store),
+    /// else from the store.
+    public func operationID(at seq: Int64) async throws -> String? {
+        guard budget > 0, let start, seq > start, seq <= end else { return try await store.operationID(at: seq) }
+        let index = firstIndex(after: seq - 1)
+        guard index < operations.count, operations[index].seq == seq else { return nil }
+        return OperationID(canonical: operations[index].payload).rawValue
     }
 
     /// A pull the stretch cannot answer, straight from the store. A page that reaches the
