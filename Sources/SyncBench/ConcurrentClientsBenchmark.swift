@@ -23,6 +23,9 @@ struct ConcurrentClientsBenchmark {
     let duration: Duration
     /// Operations per second pushed by all clients together; `nil`: as fast as they can.
     var rate: Double? = nil
+    /// How long the clients run before `duration` starts (connections opened, pools and caches
+    /// filled); what they do meanwhile is not counted.
+    var warmUp: Duration = .zero
 
     /// The articles the server holds, imported by the admin before the clients start.
     static let articles = 100
@@ -33,6 +36,8 @@ struct ConcurrentClientsBenchmark {
     /// What one client did.
     struct Tally: Sendable {
         var pushedOperations = 0
+        /// Pushed during the warm-up (in the log, not in the figures).
+        var warmUpOperations = 0
         var pulledOperations = 0
         var pushLatencies: [Double] = []
         var pullLatencies: [Double] = []
@@ -40,6 +45,7 @@ struct ConcurrentClientsBenchmark {
 
         mutating func add(_ other: Tally) {
             pushedOperations += other.pushedOperations
+            warmUpOperations += other.warmUpOperations
             pulledOperations += other.pulledOperations
             pushLatencies += other.pushLatencies
             pullLatencies += other.pullLatencies
@@ -61,6 +67,7 @@ struct ConcurrentClientsBenchmark {
     func run() async throws -> Figures {
         Output.line(
             "\n(c) \(clients) concurrent clients pushing and pulling for \(duration.components.seconds) s"
+                + (warmUp > .zero ? " after a warm-up of \(warmUp.components.seconds) s" : "")
                 + (rate.map { ", pushing \(Statistics.format($0, 0)) operations/s in all on a fixed schedule" } ?? "")
                 + (instances > 1 ? ", spread over \(instances) syncd instances on one store" : ""))
         let name = "concurrent"
@@ -92,7 +99,8 @@ struct ConcurrentClientsBenchmark {
         }
 
         let start = ContinuousClock.now
-        let deadline = start + duration
+        let measured = start + warmUp
+        let deadline = measured + duration
         let urls = servers.map(\.url)
         // Each client's rounds, when paced: one every `interval`, the clients' schedules
         // spread evenly over it.
@@ -103,7 +111,8 @@ struct ConcurrentClientsBenchmark {
                 let schedule = interval.map { (first: start + $0 * (Double(index) / Double(clients)), every: $0) }
                 group.addTask {
                     try await SyncEndpoint.using(url) { endpoint in
-                        try await Self.client(index, user: user, token: token, endpoint: endpoint, until: deadline, schedule: schedule)
+                        try await Self.client(
+                            index, user: user, token: token, endpoint: endpoint, measuringFrom: measured, until: deadline, schedule: schedule)
                     }
                 }
             }
@@ -111,11 +120,11 @@ struct ConcurrentClientsBenchmark {
             for try await tally in group { total.add(tally) }
             return total
         }
-        let elapsed = Statistics.seconds(ContinuousClock.now - start)
+        let elapsed = Statistics.seconds(ContinuousClock.now - measured)
 
         // Every acknowledged operation must be in the log, and nothing else, as seen through
         // every instance.
-        let expectedHead = imported + Int64(total.pushedOperations)
+        let expectedHead = imported + Int64(total.pushedOperations + total.warmUpOperations)
         var heads: [SyncEndpoint.PulledPage] = []
         for url in urls {
             heads.append(
@@ -165,10 +174,11 @@ struct ConcurrentClientsBenchmark {
     }
 
     /// One client's loop, until `deadline`: round after round, or one round every
-    /// `schedule.every` from `schedule.first` on.
+    /// `schedule.every` from `schedule.first` on. Rounds that start before `measured` are not
+    /// counted (but for the operations they stored).
     static func client(
-        _ index: Int, user: UserName, token: String, endpoint: SyncEndpoint, until deadline: ContinuousClock.Instant,
-        schedule: (first: ContinuousClock.Instant, every: Duration)? = nil
+        _ index: Int, user: UserName, token: String, endpoint: SyncEndpoint, measuringFrom measured: ContinuousClock.Instant,
+        until deadline: ContinuousClock.Instant, schedule: (first: ContinuousClock.Instant, every: Duration)? = nil
     )
         async throws -> Tally
     {
@@ -185,12 +195,24 @@ struct ConcurrentClientsBenchmark {
             if let due, due > ContinuousClock.now { try await Task.sleep(until: due) }
             guard ContinuousClock.now < deadline else { break }
             rounds += 1
+            let counted = (due ?? ContinuousClock.now) >= measured
             do {
                 let changeset = try WorkloadGenerator.tagAdditions(
                     count: operationsPerPush, by: user, signer: signer, clock: &clock, articles: articles, tags: tags, random: &random)
                 let body = try Gzip.compress(WireFormat.encode([changeset]))
                 let (pushSeconds, outcome) = try await Statistics.seconds {
                     try await endpoint.push(gzipped: body, token: token)
+                }
+                guard counted else {
+                    tally.warmUpOperations += outcome.accepted
+                    // Catch up with the log, uncounted too.
+                    var more = true
+                    while more, ContinuousClock.now < deadline {
+                        let page = try await endpoint.pull(after: cursor, limit: FreshPullBenchmark.pageLimit, token: token)
+                        cursor = page.cursor
+                        more = page.more
+                    }
+                    continue
                 }
                 // Paced: from when the round was due, not from when it could start.
                 tally.pushLatencies.append(due.map { Statistics.seconds(ContinuousClock.now - $0) } ?? pushSeconds)

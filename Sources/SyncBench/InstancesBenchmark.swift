@@ -38,12 +38,18 @@ struct InstancesBenchmark {
     /// One run's figures and what the sampler saw.
     typealias Run = (instances: Int, figures: ConcurrentClientsBenchmark.Figures, waits: LockWaits)
 
+    /// Each run's first seconds, not counted: opening the instances' connections to
+    /// PostgreSQL, the view's first step (the articles' texts) and the clients' first sync
+    /// stall the first requests of a run, more so with two pools to fill.
+    static let warmUp: Duration = .seconds(3)
+
     /// The fractions of one instance's throughput at which the paced runs push.
     static let pacedLoads = [0.5, 0.8]
 
     func run() async throws {
         Output.line(
-            "\n(i) 32 clients for \(duration.components.seconds) s on one and on two syncd instances sharing one PostgreSQL, "
+            "\n(i) 32 clients for \(duration.components.seconds) s (after \(Self.warmUp.components.seconds) s not counted) "
+                + "on one and on two syncd instances sharing one PostgreSQL, "
                 + "4 runs (1, 2, 2, 1 instances) as fast as they can, then 4 runs each pushing "
                 + Self.pacedLoads.map { "\(Int($0 * 100))%" }.joined(separator: " and ")
                 + " of one instance's throughput on a fixed schedule; lock waits sampled every 10 ms")
@@ -87,7 +93,7 @@ struct InstancesBenchmark {
             do {
                 figures = try await ConcurrentClientsBenchmark(
                     context: context.with(storeArguments: ["--store", url]), clients: 32, instances: instances, duration: duration,
-                    rate: rate
+                    rate: rate, warmUp: Self.warmUp
                 ).run()
             } catch {
                 sampler.stop()
