@@ -17,7 +17,8 @@ public enum SyncServer {
         snapshots: (any SnapshotProvider)? = nil
     ) -> Router<SyncRequestContext> {
         let tail = LogTail(
-            store: store, budget: configuration.pullCacheBytes, readLimit: configuration.maxPullLimit, readBytes: configuration.maxPullBytes)
+            store: store, budget: configuration.pullCacheBytes, readLimit: configuration.maxPullLimit, readBytes: configuration.maxPullBytes,
+            observe: { metrics.pullTail($0) })
         let routes = SyncRoutes(
             store: store, tail: tail, view: view ?? MergedView(store: store), snapshots: snapshots, configuration: configuration, metrics: metrics,
             wallClock: wallClock,

@@ -25,10 +25,20 @@ struct SyncRoutesTests {
             try await client.execute(
                 uri: "/v1/push", method: .post, headers: ServerFixture.headers(token: server.aliceToken),
                 body: ServerFixture.body(ServerFixture.changesets(by: "alice", count: 3)))
+            // and two pulls: the first from the store, the second (at the end of the log) from
+            // the newest operations in memory.
+            for cursor in [0, 3] {
+                try await client.execute(
+                    uri: "/v1/pull?after=\(cursor)", method: .get, headers: ServerFixture.headers(token: server.aliceToken)
+                ) { response in #expect(response.status == .ok) }
+            }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let text = String(buffer: response.body)
                 #expect(response.status == .ok)
                 #expect(text.contains("syncd_operations_accepted_total 3"))
+                #expect(text.contains(#"syncd_pulls_total{from="store"} 1"#))
+                #expect(text.contains(#"syncd_pulls_total{from="memory"} 1"#))
+                #expect(text.contains("syncd_pull_cache_bytes"))
                 #expect(text.contains("syncd_requests_total"))
                 #expect(text.contains("syncd_request_duration_seconds"))
             }

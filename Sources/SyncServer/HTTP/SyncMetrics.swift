@@ -30,6 +30,21 @@ public struct SyncMetrics: Sendable {
         duplicates.increment(by: Int64(outcome.duplicates))
     }
 
+    /// Counts a pull answered from the newest operations in memory or from the store, or
+    /// records how much memory they hold (``LogTail``).
+    func pullTail(_ event: LogTail.Event) {
+        switch event {
+        case .answered(let fromMemory):
+            registry.makeCounter(
+                name: "syncd_pulls_total", labels: [("from", fromMemory ? "memory" : "store")],
+                help: "Pulls answered from the newest operations kept in memory, or from the store."
+            ).increment()
+        case .held(let bytes):
+            registry.makeGauge(name: "syncd_pull_cache_bytes", help: "Bytes of the newest operations kept in memory for pulls.")
+                .set(Int64(bytes))
+        }
+    }
+
     func rejected(_ code: String) {
         registry.makeCounter(name: "syncd_rejections_total", labels: [("reason", code)], help: "Requests rejected, by error code.")
             .increment()

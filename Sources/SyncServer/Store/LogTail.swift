@@ -46,6 +46,15 @@ public actor LogTail {
     }
     public private(set) var statistics = Statistics()
 
+    /// What the stretch tells whoever watches it (the server's metrics).
+    public enum Event: Sendable {
+        /// A pull was answered from the stretch (`true`) or from the store.
+        case answered(fromMemory: Bool)
+        /// The stretch now holds this many bytes (``footprint(of:)``).
+        case held(bytes: Int)
+    }
+    let observe: @Sendable (Event) -> Void
+
     /// Reads of the store begun, and who waits for which.
     private var readsBegun = 0
     private var reading = false
@@ -55,8 +64,13 @@ public actor LogTail {
     ///   - budget: the most bytes of operations kept (default 32 MiB).
     ///   - readLimit: the most operations one read of the store takes.
     ///   - readBytes: the most bytes one read of the store takes.
-    public init(store: any ChangeStore, budget: Int = 32 * 1024 * 1024, readLimit: Int = 5_000, readBytes: Int = 8 * 1024 * 1024) {
+    ///   - observe: told of each pull answered and of what the stretch holds.
+    public init(
+        store: any ChangeStore, budget: Int = 32 * 1024 * 1024, readLimit: Int = 5_000, readBytes: Int = 8 * 1024 * 1024,
+        observe: @escaping @Sendable (Event) -> Void = { _ in }
+    ) {
         self.store = store
+        self.observe = observe
         self.budget = budget
         self.readLimit = readLimit
         self.readBytes = readBytes
@@ -72,6 +86,7 @@ public actor LogTail {
             return try await readThrough(after: cursor, limit: limit, maxBytes: maxBytes)
         }
         statistics.answered += 1
+        observe(.answered(fromMemory: true))
         var builder = PullPageBuilder(after: cursor, limit: limit, maxBytes: maxBytes)
         for index in firstIndex(after: cursor)..<operations.count {
             guard builder.offer(operations[index]) else { return builder.page() }
@@ -97,6 +112,7 @@ public actor LogTail {
     /// end of the log starts the stretch when there is none yet.
     private func readThrough(after cursor: Int64, limit: Int, maxBytes: Int) async throws -> PullPage {
         statistics.passedThrough += 1
+        observe(.answered(fromMemory: false))
         let page = try await store.pull(after: cursor, limit: limit, maxBytes: maxBytes)
         if budget > 0, start == nil, !page.more {
             start = page.cursor
@@ -153,6 +169,7 @@ public actor LogTail {
         end = page.cursor
         moreAfterEnd = page.more
         dropOldest()
+        observe(.held(bytes: bytes))
     }
 
     /// Drops the oldest operations, a whole changeset at a time, while over the budget.
