@@ -9,9 +9,10 @@ import SyncCore
 /// a store page's cursor is settled for good (below the commit watermark nothing can still
 /// be committed, docs/protocol.md §15), so a page built from here is the page the store
 /// would build from the same operations. A pull is answered only after a read of the store
-/// that began after the pull did, so it sees everything acknowledged before it (on this
-/// instance or another), as a pull straight from the store would; the pulls that arrive
-/// while a read is under way share the next one.
+/// that began after the pull did, so it sees what a pull straight from the store begun then
+/// would: everything acknowledged before it (on this instance or another) but what a push
+/// still in flight below it holds back (§15); the pulls that arrive while a read is under
+/// way share the next one.
 ///
 /// A pull behind the stretch (a replica catching up) goes to the store. The stretch keeps
 /// at most `budget` bytes of operations, dropping the oldest first.
@@ -155,9 +156,18 @@ public actor LogTail {
         reading = false
     }
 
+    /// Runs after each read of the store and before its page is kept, for tests that hold a
+    /// read in flight; `nil` (no hook) everywhere else. The reads inherit it from the pull
+    /// that started them.
+    @TaskLocal static var afterStoreRead: (@Sendable () async -> Void)?
+
+    /// How many pulls wait for a read of the store, for tests.
+    var waitingPulls: Int { waiters.count }
+
     /// Reads what the store has after `end`, one page.
     private func readStore() async throws {
         let page = try await store.pull(after: end, limit: readLimit, maxBytes: readBytes)
+        if let hook = Self.afterStoreRead { await hook() }
         statistics.reads += 1
         statistics.operationsRead += page.operations.count
         // Only one read at a time runs (``readWhileWaited()``): `end` is still the cursor it
