@@ -113,6 +113,17 @@ struct LogTailTests {
         }
     }
 
+    /// A tail over `store` after `changesets` changesets of two operations were pushed and
+    /// pulled through it: it holds nothing and stands at the end of the log, `start`.
+    static func tailAtTheEnd(of store: any ChangeStore, changesets: Int) async throws -> (tail: LogTail, start: PullPage) {
+        let tail = LogTail(store: store)
+        _ = try await store.push(
+            ServerFixture.changesets(by: "alice", replica: "a", count: changesets, perChangeset: 2).map(EncodedChangeset.init), by: "alice")
+        let start = try await tail.pull(after: 0, limit: 100, maxBytes: .max)
+        #expect(start.cursor == Int64(changesets * 2) && !start.more)
+        return (tail, start)
+    }
+
     /// Given eight clients at the end of the log, when 100 operations are pushed and each
     /// client pulls, then every client gets all 100 and the store was read for them once.
     @Test(arguments: StoreKind.available)
@@ -120,11 +131,7 @@ struct LogTailTests {
         let store = try await TestStore(kind)
         defer { store.remove() }
         try await store.withInstance { instance in
-            let tail = LogTail(store: instance)
-            _ = try await instance.push(
-                ServerFixture.changesets(by: "alice", replica: "a", count: 5, perChangeset: 2).map(EncodedChangeset.init), by: "alice")
-            let start = try await tail.pull(after: 0, limit: 100, maxBytes: .max)
-            #expect(start.cursor == 10 && !start.more)
+            let (tail, start) = try await Self.tailAtTheEnd(of: instance, changesets: 5)
             let news = ServerFixture.changesets(by: "alice", replica: "b", count: 25, start: ServerFixture.now - 30_000, perChangeset: 4)
             _ = try await instance.push(news.map(EncodedChangeset.init), by: "alice")
             let before = await tail.statistics
@@ -147,11 +154,7 @@ struct LogTailTests {
         let database = try await TestStore(kind)
         defer { database.remove() }
         try await database.withInstance { store in
-            let tail = LogTail(store: store)
-            _ = try await store.push(
-                ServerFixture.changesets(by: "alice", replica: "a", count: 2, perChangeset: 2).map(EncodedChangeset.init), by: "alice")
-            let start = try await tail.pull(after: 0, limit: 100, maxBytes: .max)
-            #expect(start.cursor == 4 && !start.more)
+            let (tail, start) = try await Self.tailAtTheEnd(of: store, changesets: 2)
             // A pull whose read of the store has run, and stops before keeping its page,
             let gate = Gate()
             let early = Task {
