@@ -203,27 +203,22 @@ struct ConcurrentClientsBenchmark {
                 let (pushSeconds, outcome) = try await Statistics.seconds {
                     try await endpoint.push(gzipped: body, token: token)
                 }
-                guard counted else {
-                    tally.warmUpOperations += outcome.accepted
-                    // Catch up with the log, uncounted too.
-                    var more = true
-                    while more, ContinuousClock.now < deadline {
-                        let page = try await endpoint.pull(after: cursor, limit: FreshPullBenchmark.pageLimit, token: token)
-                        cursor = page.cursor
-                        more = page.more
-                    }
-                    continue
-                }
                 // Paced: from when the round was due, not from when it could start.
-                tally.pushLatencies.append(due.map { Statistics.seconds(ContinuousClock.now - $0) } ?? pushSeconds)
-                tally.pushedOperations += outcome.accepted
+                if counted {
+                    tally.pushLatencies.append(due.map { Statistics.seconds(ContinuousClock.now - $0) } ?? pushSeconds)
+                    tally.pushedOperations += outcome.accepted
+                } else {
+                    tally.warmUpOperations += outcome.accepted
+                }
                 var more = true
                 while more, ContinuousClock.now < deadline {
                     let (pullSeconds, page) = try await Statistics.seconds {
                         try await endpoint.pull(after: cursor, limit: FreshPullBenchmark.pageLimit, token: token)
                     }
-                    tally.pullLatencies.append(pullSeconds)
-                    tally.pulledOperations += Int(page.cursor - cursor)
+                    if counted {
+                        tally.pullLatencies.append(pullSeconds)
+                        tally.pulledOperations += Int(page.cursor - cursor)
+                    }
                     cursor = page.cursor
                     more = page.more
                 }
